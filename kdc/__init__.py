@@ -1,0 +1,1 @@
+"""The KDC: exchange logic (pure), principal store, master key token, services, admin tool."""

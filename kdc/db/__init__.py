@@ -1,0 +1,1 @@
+"""Principal store: the model, the async store interface, and its backends."""

@@ -1,0 +1,422 @@
+"""Protocol number registries, spelled as in the RFCs.
+
+Bit-string flags (KDCOptions, TicketFlags, APOptions) are held as the 32-bit big-endian
+integer of the bit string, so RFC bit *n* is ``1 << (31 - n)``; MIT uses the same values
+(``KDC_OPT_FORWARDABLE == 0x40000000``).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum, IntFlag
+
+
+def _bit(n: int) -> int:
+    return 1 << (31 - n)
+
+
+class MessageType(IntEnum):
+    """RFC 4120 section 5.10 msg-type values (also the APPLICATION tags)."""
+
+    KRB_AS_REQ = 10
+    KRB_AS_REP = 11
+    KRB_TGS_REQ = 12
+    KRB_TGS_REP = 13
+    KRB_AP_REQ = 14
+    KRB_AP_REP = 15
+    KRB_SAFE = 20
+    KRB_PRIV = 21
+    KRB_CRED = 22
+    KRB_ERROR = 30
+
+
+class ApplicationTag(IntEnum):
+    """APPLICATION tags of RFC 4120 section 5 that are not message types."""
+
+    TICKET = 1
+    AUTHENTICATOR = 2
+    ENC_TICKET_PART = 3
+    AS_REQ = 10
+    AS_REP = 11
+    TGS_REQ = 12
+    TGS_REP = 13
+    AP_REQ = 14
+    AP_REP = 15
+    KRB_SAFE = 20
+    KRB_PRIV = 21
+    KRB_CRED = 22
+    ENC_AS_REP_PART = 25
+    ENC_TGS_REP_PART = 26
+    ENC_AP_REP_PART = 27
+    ENC_KRB_PRIV_PART = 28
+    ENC_KRB_CRED_PART = 29
+    KRB_ERROR = 30
+
+
+class NameType(IntEnum):
+    """RFC 4120 section 6.2, plus RFC 6111/6806 and MS additions."""
+
+    NT_UNKNOWN = 0
+    NT_PRINCIPAL = 1
+    NT_SRV_INST = 2
+    NT_SRV_HST = 3
+    NT_SRV_XHST = 4
+    NT_UID = 5
+    NT_X500_PRINCIPAL = 6
+    NT_SMTP_NAME = 7
+    NT_ENTERPRISE = 10
+    NT_WELLKNOWN = 11
+    NT_SRV_HST_DOMAIN = 12
+    NT_MS_PRINCIPAL = -128
+
+
+class PADataType(IntEnum):
+    """Pre-authentication data types (RFC 4120 7.5.2, RFC 6113, RFC 6806, MS-KILE, MS-SFU)."""
+
+    PA_TGS_REQ = 1
+    PA_ENC_TIMESTAMP = 2
+    PA_PW_SALT = 3
+    PA_ENC_UNIX_TIME = 5
+    PA_SANDIA_SECUREID = 6
+    PA_SESAME = 7
+    PA_OSF_DCE = 8
+    PA_CYBERSAFE_SECUREID = 9
+    PA_AFS3_SALT = 10
+    PA_ETYPE_INFO = 11
+    PA_SAM_CHALLENGE = 12
+    PA_SAM_RESPONSE = 13
+    PA_PK_AS_REQ_OLD = 14
+    PA_PK_AS_REP_OLD = 15
+    PA_PK_AS_REQ = 16
+    PA_PK_AS_REP = 17
+    PA_ETYPE_INFO2 = 19
+    PA_USE_SPECIFIED_KVNO = 20
+    PA_SVR_REFERRAL_INFO = 20
+    PA_SAM_REDIRECT = 21
+    PA_GET_FROM_TYPED_DATA = 22
+    PA_SAM_ETYPE_INFO = 23
+    PA_ALT_PRINC = 24
+    PA_SERVER_REFERRAL = 25
+    PA_SAM_CHALLENGE2 = 30
+    PA_SAM_RESPONSE2 = 31
+    PA_EXTRA_TGT = 41
+    TD_PKINIT_CMS_CERTIFICATES = 101
+    TD_KRB_PRINCIPAL = 102
+    TD_KRB_REALM = 103
+    TD_TRUSTED_CERTIFIERS = 104
+    TD_CERTIFICATE_INDEX = 105
+    TD_APP_DEFINED_ERROR = 106
+    TD_REQ_NONCE = 107
+    TD_REQ_SEQ = 108
+    PA_PAC_REQUEST = 128
+    PA_FOR_USER = 129
+    PA_FOR_X509_USER = 130
+    PA_FOR_CHECK_DUPS = 131
+    PA_AS_CHECKSUM = 132
+    PA_FX_COOKIE = 133
+    PA_AUTHENTICATION_SET = 134
+    PA_AUTH_SET_SELECTED = 135
+    PA_FX_FAST = 136
+    PA_FX_ERROR = 137
+    PA_ENCRYPTED_CHALLENGE = 138
+    PA_OTP_CHALLENGE = 141
+    PA_OTP_REQUEST = 142
+    PA_OTP_CONFIRM = 143
+    PA_OTP_PIN_CHANGE = 144
+    PA_EPAK_AS_REQ = 145
+    PA_EPAK_AS_REP = 146
+    PA_PKINIT_KX = 147
+    PA_PKU2U_NAME = 148
+    PA_REQ_ENC_PA_REP = 149
+    PA_AS_FRESHNESS = 150
+    PA_SPAKE = 151
+    PA_REDHAT_IDP_OAUTH2 = 152
+    PA_REDHAT_PASSKEY = 153
+    PA_PAC_OPTIONS = 167
+
+
+class KDCOption(IntFlag):
+    """KDCOptions bits, RFC 4120 section 5.4.1 (bit n = 1 << (31 - n))."""
+
+    RESERVED = _bit(0)
+    FORWARDABLE = _bit(1)
+    FORWARDED = _bit(2)
+    PROXIABLE = _bit(3)
+    PROXY = _bit(4)
+    ALLOW_POSTDATE = _bit(5)
+    POSTDATED = _bit(6)
+    UNUSED7 = _bit(7)
+    RENEWABLE = _bit(8)
+    UNUSED9 = _bit(9)
+    UNUSED10 = _bit(10)
+    OPT_HARDWARE_AUTH = _bit(11)
+    CNAME_IN_ADDL_TKT = _bit(14)  # MS-SFU S4U2Proxy
+    CANONICALIZE = _bit(15)
+    REQUEST_ANONYMOUS = _bit(16)  # RFC 6112
+    DISABLE_TRANSITED_CHECK = _bit(26)
+    RENEWABLE_OK = _bit(27)
+    ENC_TKT_IN_SKEY = _bit(28)
+    RENEW = _bit(30)
+    VALIDATE = _bit(31)
+
+
+class TicketFlag(IntFlag):
+    """TicketFlags bits, RFC 4120 section 5.3 (bit n = 1 << (31 - n))."""
+
+    RESERVED = _bit(0)
+    FORWARDABLE = _bit(1)
+    FORWARDED = _bit(2)
+    PROXIABLE = _bit(3)
+    PROXY = _bit(4)
+    MAY_POSTDATE = _bit(5)
+    POSTDATED = _bit(6)
+    INVALID = _bit(7)
+    RENEWABLE = _bit(8)
+    INITIAL = _bit(9)
+    PRE_AUTHENT = _bit(10)
+    HW_AUTHENT = _bit(11)
+    TRANSITED_POLICY_CHECKED = _bit(12)
+    OK_AS_DELEGATE = _bit(13)
+    ENC_PA_REP = _bit(15)  # RFC 6806
+    ANONYMOUS = _bit(16)
+
+
+class APOption(IntFlag):
+    """APOptions bits, RFC 4120 section 5.5.1."""
+
+    RESERVED = _bit(0)
+    USE_SESSION_KEY = _bit(1)
+    MUTUAL_REQUIRED = _bit(2)
+
+
+class ErrorCode(IntEnum):
+    """KRB-ERROR error-code values, RFC 4120 section 7.5.9 plus RFC 6113/4556."""
+
+    KDC_ERR_NONE = 0
+    KDC_ERR_NAME_EXP = 1
+    KDC_ERR_SERVICE_EXP = 2
+    KDC_ERR_BAD_PVNO = 3
+    KDC_ERR_C_OLD_MAST_KVNO = 4
+    KDC_ERR_S_OLD_MAST_KVNO = 5
+    KDC_ERR_C_PRINCIPAL_UNKNOWN = 6
+    KDC_ERR_S_PRINCIPAL_UNKNOWN = 7
+    KDC_ERR_PRINCIPAL_NOT_UNIQUE = 8
+    KDC_ERR_NULL_KEY = 9
+    KDC_ERR_CANNOT_POSTDATE = 10
+    KDC_ERR_NEVER_VALID = 11
+    KDC_ERR_POLICY = 12
+    KDC_ERR_BADOPTION = 13
+    KDC_ERR_ETYPE_NOSUPP = 14
+    KDC_ERR_SUMTYPE_NOSUPP = 15
+    KDC_ERR_PADATA_TYPE_NOSUPP = 16
+    KDC_ERR_TRTYPE_NOSUPP = 17
+    KDC_ERR_CLIENT_REVOKED = 18
+    KDC_ERR_SERVICE_REVOKED = 19
+    KDC_ERR_TGT_REVOKED = 20
+    KDC_ERR_CLIENT_NOTYET = 21
+    KDC_ERR_SERVICE_NOTYET = 22
+    KDC_ERR_KEY_EXPIRED = 23
+    KDC_ERR_PREAUTH_FAILED = 24
+    KDC_ERR_PREAUTH_REQUIRED = 25
+    KDC_ERR_SERVER_NOMATCH = 26
+    KDC_ERR_MUST_USE_USER2USER = 27
+    KDC_ERR_PATH_NOT_ACCEPTED = 28
+    KDC_ERR_SVC_UNAVAILABLE = 29
+    KRB_AP_ERR_BAD_INTEGRITY = 31
+    KRB_AP_ERR_TKT_EXPIRED = 32
+    KRB_AP_ERR_TKT_NYV = 33
+    KRB_AP_ERR_REPEAT = 34
+    KRB_AP_ERR_NOT_US = 35
+    KRB_AP_ERR_BADMATCH = 36
+    KRB_AP_ERR_SKEW = 37
+    KRB_AP_ERR_BADADDR = 38
+    KRB_AP_ERR_BADVERSION = 39
+    KRB_AP_ERR_MSG_TYPE = 40
+    KRB_AP_ERR_MODIFIED = 41
+    KRB_AP_ERR_BADORDER = 42
+    KRB_AP_ERR_BADKEYVER = 44
+    KRB_AP_ERR_NOKEY = 45
+    KRB_AP_ERR_MUT_FAIL = 46
+    KRB_AP_ERR_BADDIRECTION = 47
+    KRB_AP_ERR_METHOD = 48
+    KRB_AP_ERR_BADSEQ = 49
+    KRB_AP_ERR_INAPP_CKSUM = 50
+    KRB_AP_PATH_NOT_ACCEPTED = 51
+    KRB_ERR_RESPONSE_TOO_BIG = 52
+    KRB_ERR_GENERIC = 60
+    KRB_ERR_FIELD_TOOLONG = 61
+    KDC_ERROR_CLIENT_NOT_TRUSTED = 62
+    KDC_ERROR_KDC_NOT_TRUSTED = 63
+    KDC_ERROR_INVALID_SIG = 64
+    KDC_ERR_KEY_TOO_WEAK = 65
+    KDC_ERR_CERTIFICATE_MISMATCH = 66
+    KRB_AP_ERR_NO_TGT = 67
+    KDC_ERR_WRONG_REALM = 68
+    KRB_AP_ERR_USER_TO_USER_REQUIRED = 69
+    KDC_ERR_CANT_VERIFY_CERTIFICATE = 70
+    KDC_ERR_INVALID_CERTIFICATE = 71
+    KDC_ERR_REVOKED_CERTIFICATE = 72
+    KDC_ERR_REVOCATION_STATUS_UNKNOWN = 73
+    KDC_ERR_REVOCATION_STATUS_UNAVAILABLE = 74
+    KDC_ERR_CLIENT_NAME_MISMATCH = 75
+    KDC_ERR_KDC_NAME_MISMATCH = 76
+    KDC_ERR_INCONSISTENT_KEY_PURPOSE = 77
+    KDC_ERR_DIGEST_IN_CERT_NOT_ACCEPTED = 78
+    KDC_ERR_PA_CHECKSUM_MUST_BE_INCLUDED = 79
+    KDC_ERR_DIGEST_IN_SIGNED_DATA_NOT_ACCEPTED = 80
+    KDC_ERR_PUBLIC_KEY_ENCRYPTION_NOT_SUPPORTED = 81
+    KDC_ERR_PREAUTH_EXPIRED = 90
+    KDC_ERR_MORE_PREAUTH_DATA_REQUIRED = 91
+    KDC_ERR_UNKNOWN_CRITICAL_FAST_OPTIONS = 93
+
+
+class KeyUsage(IntEnum):
+    """RFC 4120 section 7.5.1 key usage numbers, plus RFC 6113 and RFC 4757."""
+
+    AS_REQ_PA_ENC_TIMESTAMP = 1
+    KDC_REP_TICKET = 2
+    AS_REP_ENCPART = 3
+    TGS_REQ_AD_SESSKEY = 4
+    TGS_REQ_AD_SUBKEY = 5
+    TGS_REQ_AUTH_CKSUM = 6
+    TGS_REQ_AUTH = 7
+    TGS_REP_ENCPART_SESSKEY = 8
+    TGS_REP_ENCPART_SUBKEY = 9
+    AP_REQ_AUTH_CKSUM = 10
+    AP_REQ_AUTH = 11
+    AP_REP_ENCPART = 12
+    KRB_PRIV_ENCPART = 13
+    KRB_CRED_ENCPART = 14
+    KRB_SAFE_CKSUM = 15
+    APP_DATA_ENCRYPT = 16
+    APP_DATA_CKSUM = 17
+    KRB_ERROR_CKSUM = 18
+    AD_KDCISSUED_CKSUM = 19
+    AD_MTE = 20
+    AD_ITE = 21
+    GSS_TOK_MIC = 22
+    GSS_TOK_WRAP_INTEG = 23
+    GSS_TOK_WRAP_PRIV = 24
+    PA_SAM_CHALLENGE_CKSUM = 25
+    PA_SAM_CHALLENGE_TRACKID = 26
+    PA_SAM_RESPONSE = 27
+    PA_S4U_X509_USER_REQUEST = 26  # RFC 6113 / MS-SFU reuse numbers
+    PA_S4U_X509_USER_REPLY = 27
+    AD_SIGNEDPATH = -21
+    IAKERB_FINISHED = 42
+    PA_PKINIT_KX = 44
+    PA_OTP_REQUEST = 45
+    FAST_REQ_CHKSUM = 50
+    FAST_ENC = 51
+    FAST_REP = 52
+    FAST_FINISHED = 53
+    ENC_CHALLENGE_CLIENT = 54
+    ENC_CHALLENGE_KDC = 55
+    AS_REQ = 56
+    CAMMAC = 64
+    SPAKE = 65
+
+
+class EncType(IntEnum):
+    """RFC 3961 section 8 registry (the subset with names we recognise)."""
+
+    DES_CBC_CRC = 1
+    DES_CBC_MD4 = 2
+    DES_CBC_MD5 = 3
+    DES3_CBC_SHA1_KD = 16
+    AES128_CTS_HMAC_SHA1_96 = 17
+    AES256_CTS_HMAC_SHA1_96 = 18
+    AES128_CTS_HMAC_SHA256_128 = 19
+    AES256_CTS_HMAC_SHA384_192 = 20
+    RC4_HMAC = 23
+    RC4_HMAC_EXP = 24
+    CAMELLIA128_CTS_CMAC = 25
+    CAMELLIA256_CTS_CMAC = 26
+
+
+class ChecksumType(IntEnum):
+    """RFC 3961 section 8 checksum types, plus RFC 8009, RFC 6803 and RFC 4757."""
+
+    CRC32 = 1
+    RSA_MD4 = 2
+    RSA_MD4_DES = 3
+    DES_MAC = 4
+    DES_MAC_K = 5
+    RSA_MD4_DES_K = 6
+    RSA_MD5 = 7
+    RSA_MD5_DES = 8
+    RSA_MD5_DES3 = 9
+    SHA1 = 10
+    HMAC_SHA1_DES3_KD = 12
+    HMAC_SHA1_DES3 = 13
+    SHA1_UNKEYED = 14
+    HMAC_SHA1_96_AES128 = 15
+    HMAC_SHA1_96_AES256 = 16
+    CMAC_CAMELLIA128 = 17
+    CMAC_CAMELLIA256 = 18
+    HMAC_SHA256_128_AES128 = 19
+    HMAC_SHA384_192_AES256 = 20
+    GSSAPI = 0x8003
+    HMAC_MD5 = -138
+
+
+class AddressType(IntEnum):
+    """RFC 4120 section 7.5.3."""
+
+    IPV4 = 2
+    DIRECTIONAL = 3
+    CHAOSNET = 5
+    XNS = 6
+    ISO = 7
+    DECNET_PHASE_IV = 12
+    APPLETALK_DDP = 16
+    NETBIOS = 20
+    IPV6 = 24
+
+
+class ADType(IntEnum):
+    """Authorization data types, RFC 4120 section 7.5.4 and later registrations."""
+
+    AD_IF_RELEVANT = 1
+    AD_INTENDED_FOR_SERVER = 2
+    AD_INTENDED_FOR_APPLICATION_CLASS = 3
+    AD_KDC_ISSUED = 4
+    AD_AND_OR = 5
+    AD_MANDATORY_TICKET_EXTENSIONS = 6
+    AD_IN_TICKET_EXTENSIONS = 7
+    AD_MANDATORY_FOR_KDC = 8
+    AD_INITIAL_VERIFIED_CAS = 9
+    OSF_DCE = 64
+    SESAME = 65
+    AD_OSF_DCE_PKI_CERTID = 66
+    AD_AUTHENTICATION_STRENGTH = 70
+    AD_FX_FAST_ARMOR = 71
+    AD_FX_FAST_USED = 72
+    AD_CAMMAC = 96
+    AD_AUTHENTICATION_INDICATOR = 97
+    AD_WIN2K_PAC = 128
+    AD_ETYPE_NEGOTIATION = 129
+    AD_SIGNTICKET = 512
+
+
+class LastReqType(IntEnum):
+    """LastReq lr-type values, RFC 4120 section 5.4.2 (negative: this principal only)."""
+
+    NONE = 0
+    LAST_INITIAL_TGT = 1
+    LAST_INITIAL = 2
+    LAST_TGT_ISSUED = 3
+    LAST_RENEWAL = 4
+    LAST_REQUEST = 5
+    PW_EXPTIME = 6
+    ACCT_EXPTIME = 7
+
+
+class TransitedType(IntEnum):
+    """RFC 4120 section 5.3 tr-type."""
+
+    DOMAIN_X500_COMPRESS = 1
+
+
+PVNO = 5
+KRB5_TGS_NAME = "krbtgt"
+KRB5_CHANGEPW_NAME = ("kadmin", "changepw")
