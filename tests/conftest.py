@@ -1,0 +1,24 @@
+"""Suite-wide settings.
+
+Hypothesis runs without per-example deadlines: the suite shares two cores with a KDC and
+MIT tools in the interop tests, and a deadline there measures the machine, not the code.
+HYPOTHESIS_PROFILE=thorough runs many more examples (for a local soak, not CI).
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=5000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
