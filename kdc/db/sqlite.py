@@ -1,0 +1,289 @@
+"""The embedded SQLite backend of the principal store.
+
+Choices, and why:
+
+- Queries run synchronously inside the ``async`` methods. An indexed lookup costs a few
+  microseconds; handing it to a thread pool would cost more than the query and would put
+  the GIL hand-off on every request. A networked backend (PostgreSQL) is where real
+  awaiting pays off, and the async interface leaves room for it.
+- WAL journal: kdcd reads while kdcadmin writes, and readers never block the writer.
+  ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a process
+  crash (kill -9); only an OS crash may lose the newest commits, never consistency.
+- ``busy_timeout``: a writer waits for the lock instead of failing at once; past the
+  timeout the caller gets DatabaseLocked.
+- One transaction per change (``BEGIN IMMEDIATE`` takes the write lock up front, so a
+  read-then-write cannot deadlock against another writer); ``get`` is one statement, so it
+  sees one consistent snapshot of the record and its keys.
+- Keys live in their own table, one row per (principal, position): kvno, enctype, salt,
+  master-key version and the sealed blob. The clear key is never in this file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from kdc.db.errors import DatabaseCorrupt, DatabaseLocked, NoSuchPrincipal, PrincipalExists, StoreError
+from kdc.db.model import PrincipalEntry, StoredKey
+from kdc.db.store import PrincipalStore, glob_regex
+from protocol.principal import Principal
+
+BUSY_TIMEOUT_MS = 5000
+
+# Each migration takes the schema from version N-1 to N. Append, never edit.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE principals (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_type INTEGER NOT NULL,
+            attributes INTEGER NOT NULL,
+            kvno INTEGER NOT NULL,
+            max_life INTEGER,
+            max_renewable_life INTEGER,
+            expiration INTEGER,
+            pw_expiration INTEGER,
+            last_pwd_change INTEGER,
+            last_success INTEGER,
+            last_failed INTEGER,
+            fail_auth_count INTEGER NOT NULL DEFAULT 0,
+            policy TEXT,
+            mod_time INTEGER,
+            mod_princ TEXT
+        )""",
+        "CREATE UNIQUE INDEX principals_name ON principals(name)",
+        """CREATE TABLE keys (
+            principal_id INTEGER NOT NULL REFERENCES principals(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kvno INTEGER NOT NULL,
+            enctype INTEGER NOT NULL,
+            salt_type INTEGER NOT NULL,
+            salt BLOB,
+            mkvno INTEGER NOT NULL,
+            sealed BLOB NOT NULL,
+            PRIMARY KEY (principal_id, position)
+        ) WITHOUT ROWID""",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_FIELDS = (
+    "attributes", "kvno", "max_life", "max_renewable_life", "expiration", "pw_expiration",
+    "last_pwd_change", "last_success", "last_failed", "fail_auth_count", "policy",
+    "mod_time", "mod_princ",
+)
+_GET_SQL = (
+    "SELECT p.id, p.name_type, " + ", ".join("p." + f for f in _FIELDS)
+    + ", k.kvno, k.enctype, k.salt_type, k.salt, k.mkvno, k.sealed"
+    " FROM principals p LEFT JOIN keys k ON k.principal_id = p.id"
+    " WHERE p.name = ? ORDER BY k.position"
+)
+_INSERT_SQL = (
+    "INSERT INTO principals (name, name_type, " + ", ".join(_FIELDS) + ") VALUES (?, ?"
+    + ", ?" * len(_FIELDS) + ")"
+)
+_UPDATE_SQL = (
+    "UPDATE principals SET name_type = ?, " + ", ".join(f + " = ?" for f in _FIELDS) + " WHERE name = ?"
+)
+_KEY_SQL = (
+    "INSERT INTO keys (principal_id, position, kvno, enctype, salt_type, salt, mkvno, sealed)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class SQLiteStore(PrincipalStore):
+    """PrincipalStore over one SQLite file, shared safely between kdcd and kdcadmin processes."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self._conn = conn
+        self.path = path
+        # Twisted runs us on one thread, but a thread-pool caller must not interleave
+        # statements of two transactions on the one connection.
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str, *, create: bool = False) -> SQLiteStore:
+        """Open (with ``create``: create) the database at ``path`` and bring its schema up to date."""
+        if not create and not os.path.exists(path):
+            raise StoreError(f"database {path} does not exist (run kdcadmin init)")
+        if create:
+            _create_private_file(path)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                   timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {path}: cannot open: {exc}") from None
+        store = cls(conn, path)
+        try:
+            with _translated(path):
+                store._configure()
+                store._migrate(create)
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _configure(self) -> None:
+        c = self._conn
+        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError(f"database {self.path}: cannot switch to WAL mode (got {mode})")
+        c.execute("PRAGMA synchronous = NORMAL")
+        c.execute("PRAGMA foreign_keys = ON")
+
+    def _migrate(self, create: bool) -> None:
+        version = self._schema_version()
+        if version is None and not create:
+            raise DatabaseCorrupt(f"database {self.path} is not a kdcd principal database")
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(f"database {self.path} has schema version {version}, newer than "
+                             f"this program supports ({SCHEMA_VERSION})")
+        if version is not None and version == SCHEMA_VERSION:
+            return
+        with self._transaction():
+            version = self._schema_version()  # re-read under the write lock
+            if version is None:
+                self._conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                self._conn.execute("INSERT INTO schema_version VALUES (0)")
+                version = 0
+            for statements in MIGRATIONS[version:]:
+                for sql in statements:
+                    self._conn.execute(sql)
+            self._conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    def _schema_version(self) -> int | None:
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "schema_version" not in tables:
+            if tables:
+                raise DatabaseCorrupt(f"database {self.path} is not a kdcd principal database")
+            return None
+        row = self._conn.execute("SELECT version FROM schema_version").fetchone()
+        if row is None:
+            raise DatabaseCorrupt(f"database {self.path}: schema_version table is empty")
+        return int(row[0])
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any exception."""
+        c = self._conn
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
+    # -- reads -------------------------------------------------------------------------
+
+    async def get(self, principal: Principal) -> PrincipalEntry | None:
+        with self._lock, _translated(self.path):
+            rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
+        if not rows:
+            return None
+        return _entry_from_rows(principal, rows)
+
+    async def list(self, pattern: str | None = None) -> list[Principal]:
+        with self._lock, _translated(self.path):
+            rows = self._conn.execute("SELECT name, name_type FROM principals ORDER BY name").fetchall()
+        match = glob_regex(pattern).match if pattern is not None else None
+        return [Principal.parse(name, name_type=nt) for name, nt in rows if match is None or match(name)]
+
+    # -- writes ------------------------------------------------------------------------
+
+    async def add(self, entry: PrincipalEntry) -> None:
+        await self.add_many([entry])
+
+    async def add_many(self, entries: Iterable[PrincipalEntry]) -> None:
+        """Insert several new records in one transaction (kdcadmin init); raises PrincipalExists."""
+        with self._lock, _translated(self.path), self._transaction() as c:
+            for entry in entries:
+                try:
+                    cur = c.execute(_INSERT_SQL, _row_values(entry))
+                except sqlite3.IntegrityError:
+                    raise PrincipalExists(entry.principal) from None
+                _insert_keys(c, cur.lastrowid, entry.keys)
+
+    async def put(self, entry: PrincipalEntry) -> None:
+        name = str(entry.principal)
+        with self._lock, _translated(self.path), self._transaction() as c:
+            cur = c.execute(_UPDATE_SQL, _row_values(entry)[1:] + (name,))
+            if cur.rowcount == 0:
+                raise NoSuchPrincipal(entry.principal)
+            pid = c.execute("SELECT id FROM principals WHERE name = ?", (name,)).fetchone()[0]
+            c.execute("DELETE FROM keys WHERE principal_id = ?", (pid,))
+            _insert_keys(c, pid, entry.keys)
+
+    async def delete(self, principal: Principal) -> None:
+        with self._lock, _translated(self.path), self._transaction() as c:
+            cur = c.execute("DELETE FROM principals WHERE name = ?", (str(principal),))
+            if cur.rowcount == 0:
+                raise NoSuchPrincipal(principal)
+
+    async def record_success(self, principal: Principal, when: int) -> None:
+        with self._lock, _translated(self.path):
+            self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
+
+    async def record_failure(self, principal: Principal, when: int) -> None:
+        # One UPDATE statement is atomic: two KDC processes counting failures never lose one.
+        with self._lock, _translated(self.path):
+            self._conn.execute(
+                "UPDATE principals SET last_failed = ?, fail_auth_count = fail_auth_count + 1 WHERE name = ?",
+                (when, str(principal)),
+            )
+
+    async def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _row_values(entry: PrincipalEntry) -> tuple:
+    return (str(entry.principal), entry.principal.name_type) + tuple(getattr(entry, f) for f in _FIELDS)
+
+
+def _insert_keys(c: sqlite3.Connection, pid: int, keys: Iterable[StoredKey]) -> None:
+    c.executemany(_KEY_SQL, [
+        (pid, pos, k.kvno, k.enctype, k.salt_type, k.salt, k.mkvno, k.sealed) for pos, k in enumerate(keys)
+    ])
+
+
+def _entry_from_rows(asked: Principal, rows: list[tuple]) -> PrincipalEntry:
+    first = rows[0]
+    nf = len(_FIELDS)
+    fields = dict(zip(_FIELDS, first[2:2 + nf]))
+    keys = tuple(
+        StoredKey(kvno=r[2 + nf], enctype=r[3 + nf], salt_type=r[4 + nf], salt=r[5 + nf],
+                  mkvno=r[6 + nf], sealed=r[7 + nf])
+        for r in rows if r[2 + nf] is not None
+    )
+    principal = Principal(first[1], asked.components, asked.realm)
+    return PrincipalEntry(principal=principal, keys=keys, **fields)
+
+
+def _create_private_file(path: str) -> None:
+    """Create the database file mode 0600 (SQLite gives its -wal/-shm files the same mode)."""
+    parent = os.path.dirname(path) or "."
+    if not os.path.isdir(parent):
+        raise StoreError(f"database {path}: folder {parent} does not exist")
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as exc:
+        raise StoreError(f"database {path}: cannot create: {exc.strerror}") from None
+
+
+@contextmanager
+def _translated(path: str) -> Iterator[None]:
+    """Turn sqlite3 exceptions into one-line StoreErrors naming the database."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        msg = str(exc)
+        if "locked" in msg or "busy" in msg:
+            raise DatabaseLocked(f"database {path} is locked by another process ({msg})") from None
+        raise StoreError(f"database {path}: {msg}") from None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseCorrupt(f"database {path} is damaged or not a database ({exc})") from None

@@ -1,0 +1,70 @@
+"""The principal store interface every backend implements.
+
+The API is ``async`` so that a networked backend (PostgreSQL) can follow without changing
+callers. The KDC reads the record on every request (no record cache above the store), so
+a change made by kdcadmin is seen by the KDC's next request.
+"""
+
+from __future__ import annotations
+
+import abc
+import fnmatch
+import re
+from collections.abc import Iterable
+
+from kdc.db.model import PrincipalEntry
+from protocol.principal import Principal
+
+
+class PrincipalStore(abc.ABC):
+    """Principal records by exact name.
+
+    Every mutating call is one transaction: it happens entirely or not at all.
+    """
+
+    @abc.abstractmethod
+    async def get(self, principal: Principal) -> PrincipalEntry | None:
+        """The record of ``principal`` (exact, indexed lookup; name type ignored), or None."""
+
+    @abc.abstractmethod
+    async def add(self, entry: PrincipalEntry) -> None:
+        """Insert a new record; raises PrincipalExists."""
+
+    async def add_many(self, entries: Iterable[PrincipalEntry]) -> None:
+        """Insert several new records; backends that can do it in one transaction (kdcadmin init)."""
+        for entry in entries:
+            await self.add(entry)
+
+    @abc.abstractmethod
+    async def put(self, entry: PrincipalEntry) -> None:
+        """Replace the whole record of ``entry.principal`` atomically, keys included; raises NoSuchPrincipal."""
+
+    @abc.abstractmethod
+    async def delete(self, principal: Principal) -> None:
+        """Remove the record and its keys; raises NoSuchPrincipal."""
+
+    @abc.abstractmethod
+    async def list(self, pattern: str | None = None) -> list[Principal]:
+        """Principals whose unparsed name matches the glob ``pattern`` (all when None), sorted.
+
+        The glob is kadmin listprincs': ``*``, ``?`` and ``[...]``, matched against the
+        full ``name@REALM`` text. Callers that want kadmin's "no @ means the default realm"
+        rule apply it before calling (see ``kdc.admin``).
+        """
+
+    @abc.abstractmethod
+    async def record_success(self, principal: Principal, when: int) -> None:
+        """Set last_success to ``when`` (no error if the principal vanished meanwhile)."""
+
+    @abc.abstractmethod
+    async def record_failure(self, principal: Principal, when: int) -> None:
+        """Set last_failed to ``when`` and add one to fail_auth_count, atomically."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release the connection; the store is unusable afterwards."""
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A compiled regex for a kadmin glob; matching is case-sensitive, as principal names are."""
+    return re.compile(fnmatch.translate(pattern))

@@ -1,0 +1,104 @@
+"""The SQLite backend: the conformance suite, plus what is specific to a file database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from kdc.db import DatabaseCorrupt, DatabaseLocked, StoreError, open_store
+from kdc.db.sqlite import SCHEMA_VERSION
+from tests.kdc.db.conformance import StoreConformance, entry, run
+
+
+class TestSQLiteConformance(StoreConformance):
+    @pytest.fixture
+    def store_factory(self, tmp_path):
+        url = f"sqlite:///{tmp_path}/principals.sqlite3"
+        run(open_store(url, create=True).close())
+        return lambda: open_store(url)
+
+
+def test_missing_database_is_an_error_without_create(tmp_path):
+    """Opening a database that does not exist fails (and does not create it) unless create=True."""
+    path = tmp_path / "none.sqlite3"
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(f"sqlite:///{path}")
+    assert not path.exists()
+
+
+def test_created_file_is_private_wal_with_schema_version(tmp_path):
+    """create makes a 0600 file in WAL mode holding the current schema version."""
+    path = tmp_path / "p.sqlite3"
+    run(open_store(f"sqlite:///{path}", create=True).close())
+    assert path.stat().st_mode & 0o777 == 0o600
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    assert "principals_name" in {r[1] for r in conn.execute("PRAGMA index_list(principals)")}
+
+
+def test_name_lookup_uses_the_index(tmp_path):
+    """The query plan of a name lookup searches the unique index, not a table scan."""
+    path = tmp_path / "p.sqlite3"
+    run(open_store(f"sqlite:///{path}", create=True).close())
+    conn = sqlite3.connect(path)
+    plan = " ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN SELECT id FROM principals WHERE name = 'x'"))
+    assert "USING COVERING INDEX principals_name" in plan or "USING INDEX principals_name" in plan
+
+
+def test_not_a_database(tmp_path):
+    """A file that is not SQLite gives DatabaseCorrupt with one line."""
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(DatabaseCorrupt) as info:
+        open_store(f"sqlite:///{path}")
+    assert "\n" not in str(info.value)
+
+
+def test_foreign_sqlite_database(tmp_path):
+    """An SQLite file of some other program is refused, not migrated."""
+    path = tmp_path / "other.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseCorrupt, match="not a kdcd principal database"):
+        open_store(f"sqlite:///{path}", create=True)
+
+
+def test_newer_schema_refused(tmp_path):
+    """A database written by a newer version is refused rather than misread."""
+    path = tmp_path / "p.sqlite3"
+    run(open_store(f"sqlite:///{path}", create=True).close())
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION + 1,))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(f"sqlite:///{path}")
+
+
+def test_locked_database(tmp_path, monkeypatch):
+    """A writer blocked past busy_timeout by another process's transaction gets DatabaseLocked."""
+    import kdc.db.sqlite as backend
+
+    monkeypatch.setattr(backend, "BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "p.sqlite3"
+    url = f"sqlite:///{path}"
+    run(open_store(url, create=True).close())
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    store = open_store(url)
+    try:
+        with pytest.raises(DatabaseLocked, match="locked"):
+            run(store.add(entry("alice")))
+    finally:
+        holder.execute("ROLLBACK")
+        run(store.close())
+
+
+def test_unknown_scheme():
+    """open_store names an unsupported URL scheme."""
+    with pytest.raises(StoreError, match="unsupported scheme 'mysql'"):
+        open_store("mysql://x/y")
