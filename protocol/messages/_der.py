@@ -1,0 +1,347 @@
+"""DER primitives for the fast Kerberos codec (X.690 section 8 and 10, RFC 4120 section 5.2).
+
+Decoding works on a ``bytes`` buffer with index arithmetic: every reader takes the buffer
+``d``, a position ``i`` and the end ``end`` of the enclosing element, and returns the value
+and the position after it. Nothing here recurses on the input, so nesting depth is bounded
+by the fixed message schemas, never by the bytes received.
+
+What is accepted is exactly canonical DER: one-octet tags (every Kerberos tag is below 31),
+definite lengths in the minimal form (short form below 128, else 0x81/0x82 with no leading
+zero octet; longer forms cannot fit in the 64 KiB input cap), minimal two's-complement
+INTEGERs, primitive OCTET STRING/GeneralString, GeneralizedTime as ``YYYYMMDDHHMMSSZ``.
+
+Reads past the end of the buffer raise IndexError; the public entry points turn that (and
+ValueError, UnicodeDecodeError) into DecodeError. Element bounds are always checked against
+``end``, so a read past ``end`` inside the buffer is never accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from protocol.errors import DecodeError, EncodeError
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+UINT32_MAX = 2**32 - 1
+USEC_MAX = 999_999
+
+T_INTEGER, T_BITSTRING, T_OCTETS, T_SEQUENCE = 0x02, 0x03, 0x04, 0x30
+T_GENTIME, T_GENSTRING = 0x18, 0x1B
+
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_TIME_MIN = (date(1, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86400
+_TIME_MAX = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL) * 86400 + 86399
+_CACHE_LIMIT = 4096
+
+
+def ctx(n: int) -> int:
+    """Tag octet of ``[n] EXPLICIT`` (context-specific, constructed)."""
+    return 0xA0 | n
+
+
+def app(n: int) -> int:
+    """Tag octet of ``[APPLICATION n]`` (constructed)."""
+    return 0x60 | n
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def fail(msg: str) -> DecodeError:
+    return DecodeError(msg)
+
+
+def hdr(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    """(start, stop) of the contents of the element at ``i``, which must carry ``tag``."""
+    if i + 2 > end or d[i] != tag:
+        raise _tag_error(d, i, end, tag)
+    n = d[i + 1]
+    if n < 0x80:
+        s = i + 2
+    elif n == 0x81:
+        n = d[i + 2]
+        if n < 0x80:
+            raise fail("non-minimal length")
+        s = i + 3
+    elif n == 0x82:
+        n = (d[i + 2] << 8) | d[i + 3]
+        if n < 0x100:
+            raise fail("non-minimal length")
+        s = i + 4
+    elif n == 0x80:
+        raise fail("indefinite length")
+    else:
+        raise fail("length too large")
+    e = s + n
+    if e > end:
+        raise fail("element runs past its container")
+    return s, e
+
+
+def _tag_error(d: bytes, i: int, end: int, tag: int) -> DecodeError:
+    if i >= end:
+        return fail(f"missing element with tag 0x{tag:02x}")
+    if i + 1 >= end:
+        return fail("truncated element header")
+    return fail(f"expected tag 0x{tag:02x}, found 0x{d[i]:02x}")
+
+
+def done(i: int, end: int) -> None:
+    """Raise unless the element ended exactly where its container does."""
+    if i != end:
+        raise fail("unexpected extra data")
+
+
+def int_at(d: bytes, s: int, e: int, lo: int, hi: int) -> int:
+    """Value of INTEGER contents d[s:e]: minimal two's complement, within [lo, hi]."""
+    n = e - s
+    if n == 1:
+        v = d[s]
+        if v > 0x7F:
+            v -= 0x100
+    elif n == 0:
+        raise fail("empty INTEGER")
+    else:
+        b0, b1 = d[s], d[s + 1]
+        if (b0 == 0 and b1 < 0x80) or (b0 == 0xFF and b1 > 0x7F):
+            raise fail("non-minimal INTEGER")
+        if n > 9:
+            raise fail("INTEGER out of range")
+        v = int.from_bytes(d[s:e], "big", signed=True)
+    if v < lo or v > hi:
+        raise fail(f"INTEGER {v} out of range")
+    return v
+
+
+def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int, hi: int) -> tuple[int, int]:
+    """``[tag] INTEGER`` constrained to [lo, hi]; returns (value, next position)."""
+    # Fast path: short lengths and a one-octet value, the common case by far.
+    if d[i] == tag and d[i + 1] == 3 and d[i + 2] == T_INTEGER and d[i + 3] == 1 and i + 5 <= end:
+        v = d[i + 4]
+        if v > 0x7F:
+            v -= 0x100
+        if v < lo or v > hi:
+            raise fail(f"INTEGER {v} out of range")
+        return v, i + 5
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, T_INTEGER)
+    done(e2, e)
+    return int_at(d, s2, e2, lo, hi), e
+
+
+def ctx_i32(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    return ctx_int(d, i, end, tag, INT32_MIN, INT32_MAX)
+
+
+def ctx_u32(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    return ctx_int(d, i, end, tag, 0, UINT32_MAX)
+
+
+def ctx_usec(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    return ctx_int(d, i, end, tag, 0, USEC_MAX)
+
+
+def ctx_pvno(d: bytes, i: int, end: int, tag: int) -> int:
+    """``[tag] INTEGER (5)`` (pvno, tkt-vno, authenticator-vno); returns next position."""
+    return ctx_int(d, i, end, tag, 5, 5)[1]
+
+
+def ctx_octets(d: bytes, i: int, end: int, tag: int) -> tuple[bytes, int]:
+    """``[tag] OCTET STRING`` (primitive only, as DER requires)."""
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, T_OCTETS)
+    done(e2, e)
+    return d[s2:e2], e
+
+
+def gstr_at(d: bytes, i: int, end: int) -> tuple[str, int]:
+    """A KerberosString (GeneralString) element at ``i``, decoded as strict UTF-8."""
+    s, e = hdr(d, i, end, T_GENSTRING)
+    return d[s:e].decode("utf-8"), e
+
+
+def ctx_str(d: bytes, i: int, end: int, tag: int) -> tuple[str, int]:
+    """``[tag] KerberosString``."""
+    s, e = hdr(d, i, end, tag)
+    v, e2 = gstr_at(d, s, e)
+    done(e2, e)
+    return v, e
+
+
+_time_cache: dict[bytes, int] = {}
+
+
+def ctx_time(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    """``[tag] KerberosTime``: GeneralizedTime exactly ``YYYYMMDDHHMMSSZ`` (RFC 4120 5.2.3)."""
+    if d[i] == tag and d[i + 1] == 17 and d[i + 2] == T_GENTIME and d[i + 3] == 15 and i + 19 <= end:
+        raw = d[i + 4 : i + 19]
+        v = _time_cache.get(raw)
+        if v is None:
+            v = _parse_time(raw)
+        return v, i + 19
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, T_GENTIME)
+    done(e2, e)
+    raise fail("KerberosTime must be 15 octets YYYYMMDDHHMMSSZ")
+
+
+def _parse_time(raw: bytes) -> int:
+    if raw[14] != 0x5A or not raw[:14].isdigit():
+        raise fail("KerberosTime must be YYYYMMDDHHMMSSZ")
+    year, month, day = int(raw[0:4]), int(raw[4:6]), int(raw[6:8])
+    hour, minute, sec = int(raw[8:10]), int(raw[10:12]), int(raw[12:14])
+    if year == 0 or hour > 23 or minute > 59 or sec > 59:
+        raise fail("KerberosTime field out of range")
+    try:
+        days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        raise fail("KerberosTime is not a valid date") from None
+    v = days * 86400 + hour * 3600 + minute * 60 + sec
+    if len(_time_cache) >= _CACHE_LIMIT:
+        _time_cache.clear()
+    _time_cache[raw] = v
+    return v
+
+
+def ctx_flags(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    """``[tag] KerberosFlags`` (RFC 4120 5.2.8): BIT STRING (SIZE (32..MAX)).
+
+    Accepted: a primitive BIT STRING of at least 32 bits whose unused trailing bits
+    (0..7 of them) are zero, as DER requires. MIT, Heimdal and Windows send exactly 32 bits
+    (5 content octets, 0 unused). The value is the first 32 bits; later bits, which no
+    defined flag uses, are dropped. Fewer than 32 bits is refused (SIZE constraint).
+    """
+    if d[i] == tag and d[i + 1] == 7 and d[i + 2] == T_BITSTRING and d[i + 3] == 5 and d[i + 4] == 0 and i + 9 <= end:
+        return int.from_bytes(d[i + 5 : i + 9], "big"), i + 9
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, T_BITSTRING)
+    done(e2, e)
+    n = e2 - s2
+    if n < 5:
+        raise fail("KerberosFlags shorter than 32 bits")
+    unused = d[s2]
+    if unused > 7 or d[e2 - 1] & ((1 << unused) - 1) or (n - 1) * 8 - unused < 32:
+        raise fail("bad BIT STRING unused-bits field")
+    return int.from_bytes(d[s2 + 1 : s2 + 5], "big"), e
+
+
+def ctx_seq(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
+    """``[tag] SEQUENCE`` (or SEQUENCE OF): (start, stop) of the SEQUENCE contents.
+
+    The stop is also the end of the explicit tag, since that must hold exactly one element.
+    """
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, T_SEQUENCE)
+    done(e2, e)
+    return s2, e2
+
+
+# --------------------------------------------------------------------------- encoding
+
+_SHORT = [[bytes((t, n)) for n in range(128)] for t in range(256)]
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    """One DER element: tag octet, minimal definite length, contents."""
+    n = len(content)
+    if n < 0x80:
+        return _SHORT[tag][n] + content
+    if n < 0x100:
+        return bytes((tag, 0x81, n)) + content
+    if n < 0x10000:
+        return bytes((tag, 0x82, n >> 8, n & 0xFF)) + content
+    size = (n.bit_length() + 7) // 8
+    return bytes((tag, 0x80 | size)) + n.to_bytes(size, "big") + content
+
+
+def seq(tag: int, parts: list[bytes]) -> bytes:
+    """``[tag] SEQUENCE { parts }``: the explicit wrapper around a SEQUENCE."""
+    return tlv(tag, tlv(T_SEQUENCE, b"".join(parts)))
+
+
+_SMALL_INT = {v: bytes((T_INTEGER, 1, v & 0xFF)) for v in range(-128, 128)}
+
+
+def int_tlv(v: int, lo: int, hi: int) -> bytes:
+    """An INTEGER element for ``v``, which must lie in [lo, hi]."""
+    if not isinstance(v, int):
+        raise EncodeError(f"INTEGER value must be int, not {type(v).__name__}")
+    if v < lo or v > hi:
+        raise EncodeError(f"INTEGER {v} out of range [{lo}, {hi}]")
+    b = _SMALL_INT.get(v)
+    if b is not None:
+        return b
+    return tlv(T_INTEGER, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
+
+
+def e_i32(tag: int, v: int) -> bytes:
+    return tlv(tag, int_tlv(v, INT32_MIN, INT32_MAX))
+
+
+def e_u32(tag: int, v: int) -> bytes:
+    return tlv(tag, int_tlv(v, 0, UINT32_MAX))
+
+
+def e_usec(tag: int, v: int) -> bytes:
+    return tlv(tag, int_tlv(v, 0, USEC_MAX))
+
+
+def e_pvno(tag: int, v: int, expected: int = 5) -> bytes:
+    return tlv(tag, int_tlv(v, expected, expected))
+
+
+def e_octets(tag: int, v: bytes) -> bytes:
+    if not isinstance(v, (bytes, bytearray, memoryview)):
+        raise EncodeError(f"OCTET STRING value must be bytes, not {type(v).__name__}")
+    return tlv(tag, tlv(T_OCTETS, bytes(v)))
+
+
+def gstr_tlv(v: str) -> bytes:
+    """A KerberosString element (GeneralString carrying UTF-8)."""
+    if type(v) is not str:
+        raise EncodeError(f"KerberosString value must be str, not {type(v).__name__}")
+    try:
+        return tlv(T_GENSTRING, v.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"KerberosString is not encodable as UTF-8: {exc}") from None
+
+
+def e_str(tag: int, v: str) -> bytes:
+    return tlv(tag, gstr_tlv(v))
+
+
+_time_enc_cache: dict[int, bytes] = {}
+
+
+def time_tlv(v: int) -> bytes:
+    """A GeneralizedTime element ``YYYYMMDDHHMMSSZ`` for POSIX seconds ``v`` (years 1..9999)."""
+    b = _time_enc_cache.get(v)
+    if b is not None:
+        return b
+    if not isinstance(v, int):
+        raise EncodeError(f"KerberosTime must be int seconds, not {type(v).__name__}")
+    if v < _TIME_MIN or v > _TIME_MAX:
+        raise EncodeError(f"KerberosTime {v} outside years 1..9999")
+    days, secs = divmod(v, 86400)
+    dt = date.fromordinal(days + _EPOCH_ORDINAL)
+    hh, rem = divmod(secs, 3600)
+    mm, ss = divmod(rem, 60)
+    text = "%04d%02d%02d%02d%02d%02dZ" % (dt.year, dt.month, dt.day, hh, mm, ss)
+    b = bytes((T_GENTIME, 15)) + text.encode("ascii")
+    if len(_time_enc_cache) >= _CACHE_LIMIT:
+        _time_enc_cache.clear()
+    _time_enc_cache[v] = b
+    return b
+
+
+def e_time(tag: int, v: int) -> bytes:
+    return _SHORT[tag][17] + time_tlv(v)
+
+
+def e_flags(tag: int, v: int) -> bytes:
+    """KerberosFlags as MIT sends them: exactly 32 bits, no unused bits."""
+    if not isinstance(v, int):
+        raise EncodeError(f"KerberosFlags must be int, not {type(v).__name__}")
+    if v < 0 or v > UINT32_MAX:
+        raise EncodeError(f"KerberosFlags {v:#x} does not fit in 32 bits")
+    return _SHORT[tag][7] + b"\x03\x05\x00" + v.to_bytes(4, "big")

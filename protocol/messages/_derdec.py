@@ -1,0 +1,489 @@
+"""Specialised DER decoders, one per RFC 4120 section 5 type.
+
+Each ``*_body(d, s, e)`` decodes the contents d[s:e] of a SEQUENCE whose fields it walks in
+schema order: every field is read with the exact tag expected at that point, an OPTIONAL
+field is present only if its tag is next, and the contents must end right after the last
+field (RFC 4120 types are not extended in practice, so unknown fields are refused).
+``*_at(d, i, end)`` decodes a whole element at ``i`` (tag and length included) and returns
+(value, next position). Callers pass the full buffer and never a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from protocol.constants import MessageType
+from protocol.messages import _der
+from protocol.messages._der import (
+    T_SEQUENCE,
+    ctx_flags,
+    ctx_i32,
+    ctx_octets,
+    ctx_pvno,
+    ctx_seq,
+    ctx_str,
+    ctx_time,
+    ctx_u32,
+    ctx_usec,
+    done,
+    fail,
+    gstr_at,
+    hdr,
+)
+from protocol.messages.types import (
+    APRep,
+    APReq,
+    Authenticator,
+    AuthorizationDataEntry,
+    Checksum,
+    EncAPRepPart,
+    EncKDCRepPart,
+    EncryptedData,
+    EncryptionKey,
+    EncTicketPart,
+    ETypeInfo2Entry,
+    ETypeInfoEntry,
+    HostAddress,
+    KDCRep,
+    KDCReq,
+    KDCReqBody,
+    KRBError,
+    LastReqEntry,
+    PAData,
+    PAEncTSEnc,
+    PrincipalName,
+    Ticket,
+    TransitedEncoding,
+    TypedDataEntry,
+)
+
+T = TypeVar("T")
+Body = Callable[[bytes, int, int], T]
+
+A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12 = (0xA0 + n for n in range(13))
+
+
+def seq_of(d: bytes, s: int, e: int, item: Body[T]) -> tuple[T, ...]:
+    """SEQUENCE OF SEQUENCE items over contents d[s:e]."""
+    out = []
+    while s < e:
+        s2, e2 = hdr(d, s, e, T_SEQUENCE)
+        out.append(item(d, s2, e2))
+        s = e2
+    return tuple(out)
+
+
+def ctx_seq_of(d: bytes, i: int, end: int, tag: int, item: Body[T]) -> tuple[tuple[T, ...], int]:
+    s, e = ctx_seq(d, i, end, tag)
+    return seq_of(d, s, e, item), e
+
+
+def ctx_body(d: bytes, i: int, end: int, tag: int, body: Body[T]) -> tuple[T, int]:
+    """``[tag] SEQUENCE {...}`` decoded by ``body``."""
+    s, e = ctx_seq(d, i, end, tag)
+    return body(d, s, e), e
+
+
+def whole(d: bytes, tag: int, body: Body[T]) -> T:
+    """A complete input holding one element with ``tag`` and nothing after it."""
+    s, e = hdr(d, 0, len(d), tag)
+    done(e, len(d))
+    if tag != T_SEQUENCE:
+        s, e2 = hdr(d, s, e, T_SEQUENCE)
+        done(e2, e)
+    return body(d, s, e)
+
+
+# ----------------------------------------------------------------- small types
+
+
+def principal_body(d: bytes, s: int, e: int) -> PrincipalName:
+    name_type, i = ctx_i32(d, s, e, A0)
+    s2, e2 = ctx_seq(d, i, e, A1)
+    done(e2, e)
+    names = []
+    while s2 < e2:
+        v, s2 = gstr_at(d, s2, e2)
+        names.append(v)
+    return PrincipalName(name_type, tuple(names))
+
+
+def key_body(d: bytes, s: int, e: int) -> EncryptionKey:
+    keytype, i = ctx_i32(d, s, e, A0)
+    keyvalue, i = ctx_octets(d, i, e, A1)
+    done(i, e)
+    return EncryptionKey(keytype, keyvalue)
+
+
+def enc_data_body(d: bytes, s: int, e: int) -> EncryptedData:
+    etype, i = ctx_i32(d, s, e, A0)
+    kvno = None
+    if i < e and d[i] == A1:
+        kvno, i = ctx_u32(d, i, e, A1)
+    cipher, i = ctx_octets(d, i, e, A2)
+    done(i, e)
+    return EncryptedData(etype, cipher, kvno)
+
+
+def _int_octets(d: bytes, s: int, e: int, t0: int, t1: int) -> tuple[int, bytes]:
+    """The many two-field ``{ x [t0] Int32, y [t1] OCTET STRING }`` shapes."""
+    a, i = ctx_i32(d, s, e, t0)
+    b, i = ctx_octets(d, i, e, t1)
+    done(i, e)
+    return a, b
+
+
+def checksum_body(d: bytes, s: int, e: int) -> Checksum:
+    return Checksum(*_int_octets(d, s, e, A0, A1))
+
+
+def host_address_body(d: bytes, s: int, e: int) -> HostAddress:
+    return HostAddress(*_int_octets(d, s, e, A0, A1))
+
+
+def ad_entry_body(d: bytes, s: int, e: int) -> AuthorizationDataEntry:
+    return AuthorizationDataEntry(*_int_octets(d, s, e, A0, A1))
+
+
+def padata_body(d: bytes, s: int, e: int) -> PAData:
+    return PAData(*_int_octets(d, s, e, A1, A2))
+
+
+def transited_body(d: bytes, s: int, e: int) -> TransitedEncoding:
+    return TransitedEncoding(*_int_octets(d, s, e, A0, A1))
+
+
+def last_req_body(d: bytes, s: int, e: int) -> LastReqEntry:
+    lr_type, i = ctx_i32(d, s, e, A0)
+    lr_value, i = ctx_time(d, i, e, A1)
+    done(i, e)
+    return LastReqEntry(lr_type, lr_value)
+
+
+def pa_enc_ts_body(d: bytes, s: int, e: int) -> PAEncTSEnc:
+    ts, i = ctx_time(d, s, e, A0)
+    usec = None
+    if i < e:
+        usec, i = ctx_usec(d, i, e, A1)
+    done(i, e)
+    return PAEncTSEnc(ts, usec)
+
+
+def etype_info2_body(d: bytes, s: int, e: int) -> ETypeInfo2Entry:
+    etype, i = ctx_i32(d, s, e, A0)
+    salt = s2kparams = None
+    if i < e and d[i] == A1:
+        salt, i = ctx_str(d, i, e, A1)
+    if i < e:
+        s2kparams, i = ctx_octets(d, i, e, A2)
+    done(i, e)
+    return ETypeInfo2Entry(etype, salt, s2kparams)
+
+
+def etype_info_body(d: bytes, s: int, e: int) -> ETypeInfoEntry:
+    etype, i = ctx_i32(d, s, e, A0)
+    salt = None
+    if i < e:
+        salt, i = ctx_octets(d, i, e, A1)
+    done(i, e)
+    return ETypeInfoEntry(etype, salt)
+
+
+def typed_data_body(d: bytes, s: int, e: int) -> TypedDataEntry:
+    data_type, i = ctx_i32(d, s, e, A0)
+    value = None
+    if i < e:
+        value, i = ctx_octets(d, i, e, A1)
+    done(i, e)
+    return TypedDataEntry(data_type, value)
+
+
+def nonempty(items: tuple[T, ...], what: str) -> tuple[T, ...]:
+    """For SEQUENCE (SIZE (1..MAX)) OF types (ETYPE-INFO2, TYPED-DATA)."""
+    if not items:
+        raise fail(f"{what} must not be empty")
+    return items
+
+
+# ----------------------------------------------------------------- tickets
+
+
+def ticket_at(d: bytes, i: int, end: int) -> tuple[Ticket, int]:
+    """Ticket ::= [APPLICATION 1] SEQUENCE {...} at ``i``; ``raw`` keeps its octets."""
+    s0, e0 = hdr(d, i, end, 0x61)
+    s, e = hdr(d, s0, e0, T_SEQUENCE)
+    done(e, e0)
+    j = ctx_pvno(d, s, e, A0)
+    realm, j = ctx_str(d, j, e, A1)
+    sname, j = ctx_body(d, j, e, A2, principal_body)
+    enc_part, j = ctx_body(d, j, e, A3, enc_data_body)
+    done(j, e)
+    return Ticket(realm, sname, enc_part, 5, d[i:e0]), e0
+
+
+def ctx_ticket(d: bytes, i: int, end: int, tag: int) -> tuple[Ticket, int]:
+    s, e = hdr(d, i, end, tag)
+    t, j = ticket_at(d, s, e)
+    done(j, e)
+    return t, e
+
+
+def enc_ticket_part_body(d: bytes, s: int, e: int) -> EncTicketPart:
+    flags, i = ctx_flags(d, s, e, A0)
+    key, i = ctx_body(d, i, e, A1, key_body)
+    crealm, i = ctx_str(d, i, e, A2)
+    cname, i = ctx_body(d, i, e, A3, principal_body)
+    transited, i = ctx_body(d, i, e, A4, transited_body)
+    authtime, i = ctx_time(d, i, e, A5)
+    starttime = renew_till = caddr = ad = None
+    if i < e and d[i] == A6:
+        starttime, i = ctx_time(d, i, e, A6)
+    endtime, i = ctx_time(d, i, e, A7)
+    if i < e and d[i] == A8:
+        renew_till, i = ctx_time(d, i, e, A8)
+    if i < e and d[i] == A9:
+        caddr, i = ctx_seq_of(d, i, e, A9, host_address_body)
+    if i < e:
+        ad, i = ctx_seq_of(d, i, e, A10, ad_entry_body)
+    done(i, e)
+    return EncTicketPart(flags, key, crealm, cname, transited, authtime, endtime, starttime, renew_till, caddr, ad)
+
+
+# ----------------------------------------------------------------- KDC exchange
+
+
+def _tickets(d: bytes, s: int, e: int) -> tuple[Ticket, ...]:
+    out = []
+    while s < e:
+        t, s = ticket_at(d, s, e)
+        out.append(t)
+    return tuple(out)
+
+
+def _etypes(d: bytes, s: int, e: int) -> tuple[int, ...]:
+    out = []
+    while s < e:
+        s2, e2 = hdr(d, s, e, _der.T_INTEGER)
+        out.append(_der.int_at(d, s2, e2, _der.INT32_MIN, _der.INT32_MAX))
+        s = e2
+    return tuple(out)
+
+
+def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
+    """KDC-REQ-BODY (a SEQUENCE) at ``i``; ``raw`` keeps the octets the PA-TGS-REQ checksum covers."""
+    s, e = hdr(d, i, end, T_SEQUENCE)
+    opts, j = ctx_flags(d, s, e, A0)
+    cname = sname = from_ = rtime = addresses = enc_ad = tickets = None
+    if j < e and d[j] == A1:
+        cname, j = ctx_body(d, j, e, A1, principal_body)
+    realm, j = ctx_str(d, j, e, A2)
+    if j < e and d[j] == A3:
+        sname, j = ctx_body(d, j, e, A3, principal_body)
+    if j < e and d[j] == A4:
+        from_, j = ctx_time(d, j, e, A4)
+    till, j = ctx_time(d, j, e, A5)
+    if j < e and d[j] == A6:
+        rtime, j = ctx_time(d, j, e, A6)
+    nonce, j = ctx_u32(d, j, e, A7)
+    s2, j = ctx_seq(d, j, e, A8)
+    etypes = _etypes(d, s2, j)
+    if j < e and d[j] == A9:
+        addresses, j = ctx_seq_of(d, j, e, A9, host_address_body)
+    if j < e and d[j] == A10:
+        enc_ad, j = ctx_body(d, j, e, A10, enc_data_body)
+    if j < e:
+        s2, j = ctx_seq(d, j, e, A11)
+        tickets = _tickets(d, s2, j)
+    done(j, e)
+    body = KDCReqBody(opts, realm, nonce, etypes, till, cname, sname, from_, rtime, addresses, enc_ad, tickets, d[i:e])
+    return body, e
+
+
+def _msg_type(d: bytes, i: int, end: int, tag: int, app_tag: int) -> int:
+    """msg-type must equal the APPLICATION tag number (RFC 4120 5.4.1, 5.5.1, 5.9.1)."""
+    v, i = ctx_i32(d, i, end, tag)
+    if v != app_tag:
+        raise fail(f"msg-type {v} does not match APPLICATION {app_tag}")
+    return i
+
+
+def _app(d: bytes, tags: tuple[int, ...]) -> tuple[int, int, int]:
+    """The outer [APPLICATION n] SEQUENCE of a whole input: (n, contents start, stop)."""
+    if not d:
+        raise fail("empty input")
+    t = d[0]
+    if t not in tags:
+        raise fail(f"unexpected outer tag 0x{t:02x}")
+    s, e = hdr(d, 0, len(d), t)
+    done(e, len(d))
+    s2, e2 = hdr(d, s, e, T_SEQUENCE)
+    done(e2, e)
+    return t & 0x1F, s2, e2
+
+
+def decode_kdc_req(d: bytes) -> KDCReq:
+    app, s, e = _app(d, (0x6A, 0x6C))
+    i = ctx_pvno(d, s, e, A1)
+    i = _msg_type(d, i, e, A2, app)
+    padata = None
+    if i < e and d[i] == A3:
+        padata, i = ctx_seq_of(d, i, e, A3, padata_body)
+    s2, i2 = hdr(d, i, e, A4)
+    body, j = req_body_at(d, s2, i2)
+    done(j, i2)
+    done(i2, e)
+    return KDCReq(MessageType(app), body, padata, 5)
+
+
+def decode_kdc_rep(d: bytes) -> KDCRep:
+    app, s, e = _app(d, (0x6B, 0x6D))
+    i = ctx_pvno(d, s, e, A0)
+    i = _msg_type(d, i, e, A1, app)
+    padata = None
+    if i < e and d[i] == A2:
+        padata, i = ctx_seq_of(d, i, e, A2, padata_body)
+    crealm, i = ctx_str(d, i, e, A3)
+    cname, i = ctx_body(d, i, e, A4, principal_body)
+    ticket, i = ctx_ticket(d, i, e, A5)
+    enc_part, i = ctx_body(d, i, e, A6, enc_data_body)
+    done(i, e)
+    return KDCRep(MessageType(app), crealm, cname, ticket, enc_part, padata, 5)
+
+
+def decode_enc_kdc_rep_part(d: bytes) -> EncKDCRepPart:
+    app, s, e = _app(d, (0x79, 0x7A))
+    key, i = ctx_body(d, s, e, A0, key_body)
+    last_req, i = ctx_seq_of(d, i, e, A1, last_req_body)
+    nonce, i = ctx_u32(d, i, e, A2)
+    key_exp = starttime = renew_till = caddr = enc_pa = None
+    if i < e and d[i] == A3:
+        key_exp, i = ctx_time(d, i, e, A3)
+    flags, i = ctx_flags(d, i, e, A4)
+    authtime, i = ctx_time(d, i, e, A5)
+    if i < e and d[i] == A6:
+        starttime, i = ctx_time(d, i, e, A6)
+    endtime, i = ctx_time(d, i, e, A7)
+    if i < e and d[i] == A8:
+        renew_till, i = ctx_time(d, i, e, A8)
+    srealm, i = ctx_str(d, i, e, A9)
+    sname, i = ctx_body(d, i, e, A10, principal_body)
+    if i < e and d[i] == A11:
+        caddr, i = ctx_seq_of(d, i, e, A11, host_address_body)
+    if i < e:
+        enc_pa, i = ctx_seq_of(d, i, e, A12, padata_body)
+    done(i, e)
+    return EncKDCRepPart(
+        key, last_req, nonce, flags, authtime, endtime, srealm, sname, app, key_exp, starttime, renew_till, caddr, enc_pa
+    )
+
+
+# ----------------------------------------------------------------- AP exchange, errors
+
+
+def authenticator_body(d: bytes, s: int, e: int) -> Authenticator:
+    i = ctx_pvno(d, s, e, A0)
+    crealm, i = ctx_str(d, i, e, A1)
+    cname, i = ctx_body(d, i, e, A2, principal_body)
+    cksum = subkey = seq_number = ad = None
+    if i < e and d[i] == A3:
+        cksum, i = ctx_body(d, i, e, A3, checksum_body)
+    cusec, i = ctx_usec(d, i, e, A4)
+    ctime, i = ctx_time(d, i, e, A5)
+    if i < e and d[i] == A6:
+        subkey, i = ctx_body(d, i, e, A6, key_body)
+    if i < e and d[i] == A7:
+        seq_number, i = ctx_u32(d, i, e, A7)
+    if i < e:
+        ad, i = ctx_seq_of(d, i, e, A8, ad_entry_body)
+    done(i, e)
+    return Authenticator(crealm, cname, cusec, ctime, cksum, subkey, seq_number, ad, 5)
+
+
+def decode_ap_req(d: bytes) -> APReq:
+    app, s, e = _app(d, (0x6E,))
+    i = ctx_pvno(d, s, e, A0)
+    i = _msg_type(d, i, e, A1, app)
+    options, i = ctx_flags(d, i, e, A2)
+    ticket, i = ctx_ticket(d, i, e, A3)
+    authenticator, i = ctx_body(d, i, e, A4, enc_data_body)
+    done(i, e)
+    return APReq(options, ticket, authenticator, 5, MessageType.KRB_AP_REQ)
+
+
+def decode_ap_rep(d: bytes) -> APRep:
+    app, s, e = _app(d, (0x6F,))
+    i = ctx_pvno(d, s, e, A0)
+    i = _msg_type(d, i, e, A1, app)
+    enc_part, i = ctx_body(d, i, e, A2, enc_data_body)
+    done(i, e)
+    return APRep(enc_part, 5, MessageType.KRB_AP_REP)
+
+
+def enc_ap_rep_part_body(d: bytes, s: int, e: int) -> EncAPRepPart:
+    ctime, i = ctx_time(d, s, e, A0)
+    cusec, i = ctx_usec(d, i, e, A1)
+    subkey = seq_number = None
+    if i < e and d[i] == A2:
+        subkey, i = ctx_body(d, i, e, A2, key_body)
+    if i < e:
+        seq_number, i = ctx_u32(d, i, e, A3)
+    done(i, e)
+    return EncAPRepPart(ctime, cusec, subkey, seq_number)
+
+
+def decode_krb_error(d: bytes) -> KRBError:
+    app, s, e = _app(d, (0x7E,))
+    i = ctx_pvno(d, s, e, A0)
+    i = _msg_type(d, i, e, A1, app)
+    ctime = cusec = crealm = cname = e_text = e_data = None
+    if i < e and d[i] == A2:
+        ctime, i = ctx_time(d, i, e, A2)
+    if i < e and d[i] == A3:
+        cusec, i = ctx_usec(d, i, e, A3)
+    stime, i = ctx_time(d, i, e, A4)
+    susec, i = ctx_usec(d, i, e, A5)
+    error_code, i = ctx_i32(d, i, e, A6)
+    if i < e and d[i] == A7:
+        crealm, i = ctx_str(d, i, e, A7)
+    if i < e and d[i] == A8:
+        cname, i = ctx_body(d, i, e, A8, principal_body)
+    realm, i = ctx_str(d, i, e, A9)
+    sname, i = ctx_body(d, i, e, A10, principal_body)
+    if i < e and d[i] == A11:
+        e_text, i = ctx_str(d, i, e, A11)
+    if i < e:
+        e_data, i = ctx_octets(d, i, e, A12)
+    done(i, e)
+    return KRBError(
+        stime, susec, error_code, realm, sname, ctime, cusec, crealm, cname, e_text, e_data, 5, MessageType.KRB_ERROR
+    )
+
+
+# ----------------------------------------------------------------- whole-input entry points
+
+
+def decode_ticket(d: bytes) -> Ticket:
+    t, i = ticket_at(d, 0, len(d))
+    done(i, len(d))
+    return t
+
+
+def decode_kdc_req_body(d: bytes) -> KDCReqBody:
+    b, i = req_body_at(d, 0, len(d))
+    done(i, len(d))
+    return b
+
+
+def decode_seq_of(body: Body[T]) -> Callable[[bytes], tuple[T, ...]]:
+    def decode(d: bytes) -> tuple[T, ...]:
+        s, e = hdr(d, 0, len(d), T_SEQUENCE)
+        done(e, len(d))
+        return seq_of(d, s, e, body)
+
+    return decode
+
+
+def decode_nonempty_seq_of(body: Body[T], what: str) -> Callable[[bytes], tuple[T, ...]]:
+    inner = decode_seq_of(body)
+    return lambda d: nonempty(inner(d), what)

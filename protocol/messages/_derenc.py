@@ -1,0 +1,389 @@
+"""Specialised DER encoders, one per RFC 4120 section 5 type.
+
+Each encoder builds its element bottom-up from byte strings (``b"".join`` of the encoded
+fields in schema order), with every range checked on the way: an out-of-range integer or
+time, a str that is not UTF-8 encodable, a missing mandatory field or a wrong constant
+(pvno, msg-type) raises EncodeError. ``*_seq(v)`` returns the SEQUENCE contents, so the
+caller picks the outer tag (a universal SEQUENCE, or an explicit/APPLICATION wrapper).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from protocol.errors import EncodeError
+from protocol.messages._der import (
+    T_SEQUENCE,
+    e_flags,
+    e_i32,
+    e_octets,
+    e_pvno,
+    e_str,
+    e_time,
+    e_u32,
+    e_usec,
+    gstr_tlv,
+    int_tlv,
+    INT32_MAX,
+    INT32_MIN,
+    tlv,
+)
+from protocol.messages.types import (
+    APRep,
+    APReq,
+    Authenticator,
+    AuthorizationDataEntry,
+    Checksum,
+    EncAPRepPart,
+    EncKDCRepPart,
+    EncryptedData,
+    EncryptionKey,
+    EncTicketPart,
+    ETypeInfo2Entry,
+    ETypeInfoEntry,
+    HostAddress,
+    KDCRep,
+    KDCReq,
+    KDCReqBody,
+    KRBError,
+    LastReqEntry,
+    PAData,
+    PAEncTSEnc,
+    PrincipalName,
+    Ticket,
+    TransitedEncoding,
+    TypedDataEntry,
+)
+
+A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12 = (0xA0 + n for n in range(13))
+SeqEnc = Callable[[Any], bytes]
+
+
+def _check(v: object, cls: type) -> None:
+    if type(v) is not cls:
+        raise EncodeError(f"expected {cls.__name__}, got {type(v).__name__}")
+
+
+def e_seq(tag: int, content: bytes) -> bytes:
+    """``[tag] SEQUENCE`` around already-encoded SEQUENCE contents."""
+    return tlv(tag, tlv(T_SEQUENCE, content))
+
+
+def seq_of(items: Iterable[Any], enc: SeqEnc) -> bytes:
+    """Contents of a SEQUENCE OF SEQUENCE."""
+    if not isinstance(items, (tuple, list)):
+        raise EncodeError(f"SEQUENCE OF must be a tuple, not {type(items).__name__}")
+    return b"".join([tlv(T_SEQUENCE, enc(x)) for x in items])
+
+
+def e_seq_of(tag: int, items: Iterable[Any], enc: SeqEnc) -> bytes:
+    return e_seq(tag, seq_of(items, enc))
+
+
+def whole_seq(enc: SeqEnc, tag: int = T_SEQUENCE) -> Callable[[Any], bytes]:
+    """Encoder of a complete element: a SEQUENCE, or an APPLICATION-tagged SEQUENCE."""
+    if tag == T_SEQUENCE:
+        return lambda v: tlv(T_SEQUENCE, enc(v))
+    return lambda v: tlv(tag, tlv(T_SEQUENCE, enc(v)))
+
+
+# ----------------------------------------------------------------- small types
+
+
+def principal_seq(v: PrincipalName) -> bytes:
+    _check(v, PrincipalName)
+    if not isinstance(v.name_string, (tuple, list)):
+        raise EncodeError("name-string must be a tuple of str")
+    names = b"".join([gstr_tlv(n) for n in v.name_string])
+    return e_i32(A0, v.name_type) + e_seq(A1, names)
+
+
+def key_seq(v: EncryptionKey) -> bytes:
+    _check(v, EncryptionKey)
+    return e_i32(A0, v.keytype) + e_octets(A1, v.keyvalue)
+
+
+def enc_data_seq(v: EncryptedData) -> bytes:
+    _check(v, EncryptedData)
+    kvno = b"" if v.kvno is None else e_u32(A1, v.kvno)
+    return b"".join((e_i32(A0, v.etype), kvno, e_octets(A2, v.cipher)))
+
+
+def checksum_seq(v: Checksum) -> bytes:
+    _check(v, Checksum)
+    return e_i32(A0, v.cksumtype) + e_octets(A1, v.checksum)
+
+
+def host_address_seq(v: HostAddress) -> bytes:
+    _check(v, HostAddress)
+    return e_i32(A0, v.addr_type) + e_octets(A1, v.address)
+
+
+def ad_entry_seq(v: AuthorizationDataEntry) -> bytes:
+    _check(v, AuthorizationDataEntry)
+    return e_i32(A0, v.ad_type) + e_octets(A1, v.ad_data)
+
+
+def padata_seq(v: PAData) -> bytes:
+    _check(v, PAData)
+    return e_i32(A1, v.padata_type) + e_octets(A2, v.padata_value)
+
+
+def transited_seq(v: TransitedEncoding) -> bytes:
+    _check(v, TransitedEncoding)
+    return e_i32(A0, v.tr_type) + e_octets(A1, v.contents)
+
+
+def last_req_seq(v: LastReqEntry) -> bytes:
+    _check(v, LastReqEntry)
+    return e_i32(A0, v.lr_type) + e_time(A1, v.lr_value)
+
+
+def pa_enc_ts_seq(v: PAEncTSEnc) -> bytes:
+    _check(v, PAEncTSEnc)
+    usec = b"" if v.pausec is None else e_usec(A1, v.pausec)
+    return e_time(A0, v.patimestamp) + usec
+
+
+def etype_info2_seq(v: ETypeInfo2Entry) -> bytes:
+    _check(v, ETypeInfo2Entry)
+    salt = b"" if v.salt is None else e_str(A1, v.salt)
+    params = b"" if v.s2kparams is None else e_octets(A2, v.s2kparams)
+    return b"".join((e_i32(A0, v.etype), salt, params))
+
+
+def etype_info_seq(v: ETypeInfoEntry) -> bytes:
+    _check(v, ETypeInfoEntry)
+    salt = b"" if v.salt is None else e_octets(A1, v.salt)
+    return e_i32(A0, v.etype) + salt
+
+
+def typed_data_seq(v: TypedDataEntry) -> bytes:
+    _check(v, TypedDataEntry)
+    value = b"" if v.data_value is None else e_octets(A1, v.data_value)
+    return e_i32(A0, v.data_type) + value
+
+
+def nonempty_seq_of(enc: SeqEnc, what: str) -> Callable[[Any], bytes]:
+    """Encoder of a SEQUENCE (SIZE (1..MAX)) OF type such as ETYPE-INFO2."""
+
+    def encode(items: Any) -> bytes:
+        if not items:
+            raise EncodeError(f"{what} must not be empty")
+        return tlv(T_SEQUENCE, seq_of(items, enc))
+
+    return encode
+
+
+def plain_seq_of(enc: SeqEnc) -> Callable[[Any], bytes]:
+    return lambda items: tlv(T_SEQUENCE, seq_of(items, enc))
+
+
+# ----------------------------------------------------------------- tickets
+
+
+def _opt_time(tag: int, v: int | None) -> bytes:
+    return b"" if v is None else e_time(tag, v)
+
+
+def ticket_tlv(v: Ticket) -> bytes:
+    _check(v, Ticket)
+    body = b"".join(
+        (
+            e_pvno(A0, v.tkt_vno),
+            e_str(A1, v.realm),
+            e_seq(A2, principal_seq(v.sname)),
+            e_seq(A3, enc_data_seq(v.enc_part)),
+        )
+    )
+    return tlv(0x61, tlv(T_SEQUENCE, body))
+
+
+def enc_ticket_part_seq(v: EncTicketPart) -> bytes:
+    _check(v, EncTicketPart)
+    return b"".join(
+        (
+            e_flags(A0, v.flags),
+            e_seq(A1, key_seq(v.key)),
+            e_str(A2, v.crealm),
+            e_seq(A3, principal_seq(v.cname)),
+            e_seq(A4, transited_seq(v.transited)),
+            e_time(A5, v.authtime),
+            _opt_time(A6, v.starttime),
+            e_time(A7, v.endtime),
+            _opt_time(A8, v.renew_till),
+            b"" if v.caddr is None else e_seq_of(A9, v.caddr, host_address_seq),
+            b"" if v.authorization_data is None else e_seq_of(A10, v.authorization_data, ad_entry_seq),
+        )
+    )
+
+
+# ----------------------------------------------------------------- KDC exchange
+
+
+def req_body_tlv(v: KDCReqBody) -> bytes:
+    """KDC-REQ-BODY as a complete SEQUENCE element (what the PA-TGS-REQ checksum covers)."""
+    _check(v, KDCReqBody)
+    if not isinstance(v.etype, (tuple, list)):
+        raise EncodeError("etype must be a tuple of int")
+    etypes = b"".join([int_tlv(x, INT32_MIN, INT32_MAX) for x in v.etype])
+    tickets = b""
+    if v.additional_tickets is not None:
+        tickets = e_seq(A11, b"".join([ticket_tlv(t) for t in v.additional_tickets]))
+    return tlv(
+        T_SEQUENCE,
+        b"".join(
+            (
+                e_flags(A0, v.kdc_options),
+                b"" if v.cname is None else e_seq(A1, principal_seq(v.cname)),
+                e_str(A2, v.realm),
+                b"" if v.sname is None else e_seq(A3, principal_seq(v.sname)),
+                _opt_time(A4, v.from_),
+                e_time(A5, v.till),
+                _opt_time(A6, v.rtime),
+                e_u32(A7, v.nonce),
+                e_seq(A8, etypes),
+                b"" if v.addresses is None else e_seq_of(A9, v.addresses, host_address_seq),
+                b"" if v.enc_authorization_data is None else e_seq(A10, enc_data_seq(v.enc_authorization_data)),
+                tickets,
+            )
+        ),
+    )
+
+
+def _app_tag(msg_type: int, allowed: tuple[int, ...]) -> int:
+    if msg_type not in allowed:
+        raise EncodeError(f"msg-type {msg_type!r} not one of {allowed}")
+    return 0x60 | int(msg_type)
+
+
+def kdc_req_tlv(v: KDCReq) -> bytes:
+    _check(v, KDCReq)
+    tag = _app_tag(v.msg_type, (10, 12))
+    body = b"".join(
+        (
+            e_pvno(A1, v.pvno),
+            e_i32(A2, int(v.msg_type)),
+            b"" if v.padata is None else e_seq_of(A3, v.padata, padata_seq),
+            tlv(A4, req_body_tlv(v.req_body)),
+        )
+    )
+    return tlv(tag, tlv(T_SEQUENCE, body))
+
+
+def kdc_rep_tlv(v: KDCRep) -> bytes:
+    _check(v, KDCRep)
+    tag = _app_tag(v.msg_type, (11, 13))
+    body = b"".join(
+        (
+            e_pvno(A0, v.pvno),
+            e_i32(A1, int(v.msg_type)),
+            b"" if v.padata is None else e_seq_of(A2, v.padata, padata_seq),
+            e_str(A3, v.crealm),
+            e_seq(A4, principal_seq(v.cname)),
+            tlv(A5, ticket_tlv(v.ticket)),
+            e_seq(A6, enc_data_seq(v.enc_part)),
+        )
+    )
+    return tlv(tag, tlv(T_SEQUENCE, body))
+
+
+def enc_kdc_rep_part_tlv(v: EncKDCRepPart) -> bytes:
+    _check(v, EncKDCRepPart)
+    tag = _app_tag(v.tag, (25, 26))
+    body = b"".join(
+        (
+            e_seq(A0, key_seq(v.key)),
+            e_seq_of(A1, v.last_req, last_req_seq),
+            e_u32(A2, v.nonce),
+            _opt_time(A3, v.key_expiration),
+            e_flags(A4, v.flags),
+            e_time(A5, v.authtime),
+            _opt_time(A6, v.starttime),
+            e_time(A7, v.endtime),
+            _opt_time(A8, v.renew_till),
+            e_str(A9, v.srealm),
+            e_seq(A10, principal_seq(v.sname)),
+            b"" if v.caddr is None else e_seq_of(A11, v.caddr, host_address_seq),
+            b"" if v.encrypted_pa_data is None else e_seq_of(A12, v.encrypted_pa_data, padata_seq),
+        )
+    )
+    return tlv(tag, tlv(T_SEQUENCE, body))
+
+
+# ----------------------------------------------------------------- AP exchange, errors
+
+
+def authenticator_seq(v: Authenticator) -> bytes:
+    _check(v, Authenticator)
+    return b"".join(
+        (
+            e_pvno(A0, v.authenticator_vno),
+            e_str(A1, v.crealm),
+            e_seq(A2, principal_seq(v.cname)),
+            b"" if v.cksum is None else e_seq(A3, checksum_seq(v.cksum)),
+            e_usec(A4, v.cusec),
+            e_time(A5, v.ctime),
+            b"" if v.subkey is None else e_seq(A6, key_seq(v.subkey)),
+            b"" if v.seq_number is None else e_u32(A7, v.seq_number),
+            b"" if v.authorization_data is None else e_seq_of(A8, v.authorization_data, ad_entry_seq),
+        )
+    )
+
+
+def ap_req_tlv(v: APReq) -> bytes:
+    _check(v, APReq)
+    tag = _app_tag(v.msg_type, (14,))
+    body = b"".join(
+        (
+            e_pvno(A0, v.pvno),
+            e_i32(A1, 14),
+            e_flags(A2, v.ap_options),
+            tlv(A3, ticket_tlv(v.ticket)),
+            e_seq(A4, enc_data_seq(v.authenticator)),
+        )
+    )
+    return tlv(tag, tlv(T_SEQUENCE, body))
+
+
+def ap_rep_tlv(v: APRep) -> bytes:
+    _check(v, APRep)
+    tag = _app_tag(v.msg_type, (15,))
+    body = e_pvno(A0, v.pvno) + e_i32(A1, 15) + e_seq(A2, enc_data_seq(v.enc_part))
+    return tlv(tag, tlv(T_SEQUENCE, body))
+
+
+def enc_ap_rep_part_seq(v: EncAPRepPart) -> bytes:
+    _check(v, EncAPRepPart)
+    return b"".join(
+        (
+            e_time(A0, v.ctime),
+            e_usec(A1, v.cusec),
+            b"" if v.subkey is None else e_seq(A2, key_seq(v.subkey)),
+            b"" if v.seq_number is None else e_u32(A3, v.seq_number),
+        )
+    )
+
+
+def krb_error_tlv(v: KRBError) -> bytes:
+    _check(v, KRBError)
+    tag = _app_tag(v.msg_type, (30,))
+    body = b"".join(
+        (
+            e_pvno(A0, v.pvno),
+            e_i32(A1, 30),
+            _opt_time(A2, v.ctime),
+            b"" if v.cusec is None else e_usec(A3, v.cusec),
+            e_time(A4, v.stime),
+            e_usec(A5, v.susec),
+            e_i32(A6, v.error_code),
+            b"" if v.crealm is None else e_str(A7, v.crealm),
+            b"" if v.cname is None else e_seq(A8, principal_seq(v.cname)),
+            e_str(A9, v.realm),
+            e_seq(A10, principal_seq(v.sname)),
+            b"" if v.e_text is None else e_str(A11, v.e_text),
+            b"" if v.e_data is None else e_octets(A12, v.e_data),
+        )
+    )
+    return tlv(tag, tlv(T_SEQUENCE, body))
