@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kdc.timefmt import parse_duration
+from protocol.crypto.enctypes import get_enctype, parse_enctype
+from protocol.errors import UnsupportedEncType
 
 
 class ConfigError(Exception):
@@ -308,31 +310,29 @@ def _enctypes(value: Any, ctx: _Context | None = None) -> tuple[int, ...]:
     return tuple(result)
 
 
-# MIT's enctype names and aliases (lib/crypto/krb/etypes.c) for the enctypes this KDC
-# implements, plus MIT's family names. Used until protocol.crypto.enctypes provides
-# parse_enctype; after that, that table is the only one.
-_ENCTYPE_NAMES: dict[str, tuple[int, ...]] = {
-    "aes256-cts-hmac-sha1-96": (18,), "aes256-cts": (18,), "aes256-sha1": (18,),
-    "aes128-cts-hmac-sha1-96": (17,), "aes128-cts": (17,), "aes128-sha1": (17,),
-    "aes256-cts-hmac-sha384-192": (20,), "aes256-sha2": (20,),
-    "aes128-cts-hmac-sha256-128": (19,), "aes128-sha2": (19,),
-    "camellia256-cts-cmac": (26,), "camellia256-cts": (26,),
-    "camellia128-cts-cmac": (25,), "camellia128-cts": (25,),
-    "arcfour-hmac": (23,), "rc4-hmac": (23,), "arcfour-hmac-md5": (23,),
+# MIT's enctype family names (krb5.conf(5), "enctypes"); single names, aliases and
+# numbers come from the one enctype table, protocol.crypto.enctypes.
+_ENCTYPE_FAMILIES: dict[str, tuple[int, ...]] = {
     "aes": (18, 17, 20, 19), "aes-sha1": (18, 17), "aes-sha2": (20, 19),
     "camellia": (26, 25), "rc4": (23,),
 }
-_WEAK_ENCTYPES = frozenset({23})
 
 
 def _enctype_numbers(item: str) -> tuple[int, ...]:
     name, _, salt = item.partition(":")
     if salt and salt.lower() != "normal":
         raise ValueError(f"{item!r}: only the normal salt type is supported here")
-    numbers = _ENCTYPE_NAMES.get(name.lower())
-    if numbers is None:
-        raise ValueError(f"unknown enctype {name!r}")
-    return numbers
+    family = _ENCTYPE_FAMILIES.get(name.lower())
+    if family is not None:
+        return family
+    try:
+        return (int(parse_enctype(name)),)
+    except UnsupportedEncType as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _is_weak(etype: int) -> bool:
+    return get_enctype(etype).weak
 
 
 def _toml_type(value: Any) -> str:
@@ -375,9 +375,9 @@ def _check_cross_keys(config: Config) -> None:
     if (mk.pin_file is None) == (mk.pin_env is None):
         raise ConfigError("master_key.pin_file", "set exactly one of pin_file and pin_env")
     crypto = config.crypto
-    weak = [e for e in crypto.permitted_enctypes if e in _WEAK_ENCTYPES]
+    weak = [e for e in crypto.permitted_enctypes if _is_weak(e)]
     if weak and not crypto.allow_weak_crypto:
-        raise ConfigError("crypto.permitted_enctypes", "rc4-hmac is weak; set allow_weak_crypto = true to permit it")
+        raise ConfigError("crypto.permitted_enctypes", f"{get_enctype(weak[0]).name} is weak; set allow_weak_crypto = true to permit it")
     stray = [e for e in crypto.default_principal_enctypes if e not in crypto.permitted_enctypes]
     if stray:
         raise ConfigError("crypto.default_principal_enctypes", f"enctype {stray[0]} is not in permitted_enctypes")
