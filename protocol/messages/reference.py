@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 from pyasn1.type import univ
 from pyasn1.type.base import noValue
 
-from protocol.asn1 import rfc4120
+from protocol.asn1 import mskkdcp, mspac, mssfu, rfc3244, rfc4120, rfc6113
 from protocol.asn1.codec import (
     DEFAULT_MAX_SIZE,
     _read_length,
@@ -49,6 +49,7 @@ from protocol.asn1.codec import (
 )
 from protocol.constants import MessageType
 from protocol.errors import DecodeError, EncodeError
+from protocol.messages import ext_types as x
 from protocol.messages import types as t
 
 __all__ = [
@@ -65,6 +66,8 @@ __all__ = [
     "decode_typed_data",
     "encode_authorization_data",
     "decode_authorization_data",
+    "encode_pa_authentication_set",
+    "decode_pa_authentication_set",
     "MAX_KERBEROS_TIME",
 ]
 
@@ -97,6 +100,35 @@ _SPEC: dict[type, type] = {
     t.ETypeInfoEntry: rfc4120.ETypeInfoEntry,
     t.TypedDataEntry: rfc4120.TypedDataEntry,
 }
+
+_SPEC.update(
+    {
+        x.KRBSafeBody: rfc4120.KRBSafeBody,
+        x.KRBSafe: rfc4120.KRBSafe,
+        x.KRBPriv: rfc4120.KRBPriv,
+        x.EncKrbPrivPart: rfc4120.EncKrbPrivPart,
+        x.KRBCred: rfc4120.KRBCred,
+        x.EncKrbCredPart: rfc4120.EncKrbCredPart,
+        x.KrbCredInfo: rfc4120.KrbCredInfo,
+        x.ADKDCIssued: rfc4120.ADKDCIssued,
+        x.ADAndOr: rfc4120.ADAndOr,
+        x.PAForUser: mssfu.PAForUser,
+        x.S4UUserID: mssfu.S4UUserID,
+        x.PAS4UX509User: mssfu.PAS4UX509User,
+        x.PAPacRequest: mspac.KerbPaPacRequest,
+        x.KDCProxyMessage: mskkdcp.KDCProxyMessage,
+        x.ChangePasswdData: rfc3244.ChangePasswdData,
+        x.KrbFastArmor: rfc6113.KrbFastArmor,
+        x.KrbFastArmoredReq: rfc6113.KrbFastArmoredReq,
+        x.PAFxFastRequest: rfc6113.PAFxFastRequest,
+        x.KrbFastReq: rfc6113.KrbFastReq,
+        x.KrbFastArmoredRep: rfc6113.KrbFastArmoredRep,
+        x.PAFxFastReply: rfc6113.PAFxFastReply,
+        x.KrbFastResponse: rfc6113.KrbFastResponse,
+        x.KrbFastFinished: rfc6113.KrbFastFinished,
+        x.PAAuthenticationSetElem: rfc6113.PAAuthenticationSetElem,
+    }
+)
 
 # dataclass -> (selector field, {selector value / APPLICATION tag: spec class}).
 _TAGGED: dict[type, tuple[str, dict[int, type]]] = {
@@ -427,3 +459,13 @@ def encode_authorization_data(items: tuple[t.AuthorizationDataEntry, ...]) -> by
 def decode_authorization_data(data: bytes) -> tuple[t.AuthorizationDataEntry, ...]:
     """Inverse of ``encode_authorization_data``."""
     return _decode_list(data, rfc4120.AuthorizationData)
+
+
+def encode_pa_authentication_set(items: tuple[x.PAAuthenticationSetElem, ...]) -> bytes:
+    """PA-AUTHENTICATION-SET ::= SEQUENCE OF PA-AUTHENTICATION-SET-ELEM (RFC 6113 section 5.3)."""
+    return _encode_list(items, rfc6113.PAAuthenticationSet, "PA-AUTHENTICATION-SET")
+
+
+def decode_pa_authentication_set(data: bytes) -> tuple[x.PAAuthenticationSetElem, ...]:
+    """Inverse of ``encode_pa_authentication_set``."""
+    return _decode_list(data, rfc6113.PAAuthenticationSet)
