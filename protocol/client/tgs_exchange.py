@@ -77,8 +77,11 @@ class TGSExchange:
         opts = self.options
         start = int(kdc_now)
         till = start + opts.lifetime if opts.lifetime else self.tgt.endtime
-        if opts.kdc_options & KDCOption.RENEW and self.tgt.renew_till:
-            till = self.tgt.renew_till
+        if opts.kdc_options & KDCOption.RENEW and not opts.lifetime:
+            # The original lifetime again (MIT's kinit -R): asking for renew-till itself
+            # would make the KDC end the ticket there and drop its RENEWABLE flag.
+            lifetime = self.tgt.endtime - (self.tgt.starttime or self.tgt.authtime)
+            till = min(start + lifetime, self.tgt.renew_till or start + lifetime)
         rtime = None
         if opts.kdc_options & KDCOption.RENEWABLE:
             rtime = start + opts.renew_lifetime if opts.renew_lifetime else self.tgt.renew_till
