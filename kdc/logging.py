@@ -1,0 +1,102 @@
+"""structlog set-up for kdcd: one event per request, never a key or a password.
+
+JSON lines in production (``[logging] format = "json"``), a readable line per event on a
+terminal (``format = "console"``); both go to stderr. Every event passes through
+``redact_secrets`` before it is rendered, so a field that looks like key material or a
+password never reaches the log whatever the caller passed (DESIGN.md, "Logging").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping
+from typing import IO, Any
+
+import structlog
+
+REDACTED = "[redacted]"
+
+# Field names whose values are secrets whatever their type: any name that has one of these
+# words as an underscore- or dash-separated part (``session_key``, ``new-password``,
+# ``keyvalue``), so ``reply_etype`` or ``key_count`` style names stay readable only when
+# they do not contain a secret word.
+_SECRET_WORDS = (
+    "key", "keys", "keyvalue", "keyblock", "password", "passwd", "passphrase", "pw",
+    "pin", "secret", "cipher", "ciphertext", "enc_part", "encpart", "plaintext",
+    "token_pin", "so_pin", "credential", "credentials",
+)
+_SECRET_NAME = re.compile(
+    r"(^|[_\-])(" + "|".join(re.escape(w) for w in _SECRET_WORDS) + r")($|[_\-])"
+)
+# Objects that carry key bytes or ciphertext: EncryptionKey, EncryptedData
+_SECRET_ATTRIBUTES = ("keyvalue", "cipher")
+
+
+def is_secret_name(name: str) -> bool:
+    """True when an event field named ``name`` may hold a key or a password."""
+    lowered = name.lower()
+    return bool(_SECRET_NAME.search(lowered)) or "password" in lowered or "keyvalue" in lowered
+
+
+def redact_value(value: Any, depth: int = 0) -> Any:
+    """``value`` with raw bytes and key-bearing objects replaced, containers walked.
+
+    Raw bytes in an event are never useful to an operator and may be key material or a
+    ticket's encrypted part, so they become a length only.
+    """
+    if depth > 8:
+        return REDACTED
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"[{len(value)} bytes]"
+    if isinstance(value, Mapping):
+        return {k: (REDACTED if is_secret_name(str(k)) else redact_value(v, depth + 1))
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact_value(v, depth + 1) for v in value]
+    if any(hasattr(value, attr) for attr in _SECRET_ATTRIBUTES):
+        return REDACTED
+    return value
+
+
+def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """structlog processor: redact fields named like secrets and raw bytes anywhere."""
+    for name in list(event_dict):
+        if name == "event":
+            continue
+        if is_secret_name(name):
+            event_dict[name] = REDACTED
+        else:
+            event_dict[name] = redact_value(event_dict[name])
+    return event_dict
+
+
+def _renderer(fmt: str) -> Any:
+    if fmt == "console":
+        return structlog.dev.ConsoleRenderer(colors=False, sort_keys=False)
+    return structlog.processors.JSONRenderer(sort_keys=False)
+
+
+def configure_logging(fmt: str = "json", level: str = "info", stream: IO[str] | None = None) -> None:
+    """Route structlog events at ``level`` or above to ``stream`` (stderr) as JSON or console lines."""
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        numeric = logging.INFO
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            _renderer(fmt),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(name: str = "kdcd") -> Any:
+    """The bound logger every kdcd module logs through."""
+    return structlog.get_logger(name)

@@ -1,0 +1,187 @@
+"""The service-side dispatcher: request bytes in, reply bytes out, one log event each.
+
+Transports hand every whole request here. The dispatcher answers retransmissions from the
+lookaside cache, otherwise runs the pure exchange (``handle_request`` of
+``kdc.exchange.dispatch``, passed in as ``handler``), then logs one structlog event per
+request (``kdc.as_req``, ``kdc.tgs_req`` or ``kdc.request``). It never raises: a handler
+that does anyway gets KRB_ERR_GENERIC on the wire and an error event in the log (DESIGN.md
+principle 5), never a traceback and never a dead daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
+
+from kdc.service.lookaside import LookasideCache, request_digest
+from protocol.constants import EncType, ErrorCode, MessageType
+
+Handler = Callable[[bytes], Awaitable[tuple[bytes | None, Any]]]
+ErrorReply = Callable[[ErrorCode, bytes | None], bytes]
+
+AUDIT_FIELDS = ("request_type", "client", "service", "requested_etypes", "reply_etype",
+                "ticket_etype", "session_etype", "result", "error_code", "detail")
+# A request may list a thousand enctypes; the log keeps the first few and the count.
+MAX_LOGGED_ETYPES = 16
+
+_EVENT_BY_TYPE = {MessageType.KRB_AS_REQ: "kdc.as_req", MessageType.KRB_TGS_REQ: "kdc.tgs_req"}
+_EVENT_BY_TEXT = {"AS": "kdc.as_req", "TGS": "kdc.tgs_req"}
+
+
+def event_name(request_type: Any) -> str:
+    """``kdc.as_req``, ``kdc.tgs_req`` or ``kdc.request`` for an audit's request type.
+
+    Accepts the exchange's "AS"/"TGS", RFC spellings ("AS-REQ") and MessageType values.
+    """
+    if isinstance(request_type, int):
+        try:
+            return _EVENT_BY_TYPE.get(MessageType(request_type), "kdc.request")
+        except ValueError:
+            return "kdc.request"
+    text = str(request_type or "").upper().replace("-", "_").removeprefix("KRB_")
+    return _EVENT_BY_TEXT.get(text.removesuffix("_REQ"), "kdc.request")
+
+
+def _etype_name(etype: Any) -> Any:
+    try:
+        return EncType(int(etype)).name.lower().replace("_", "-")
+    except (TypeError, ValueError):
+        return etype
+
+
+def _loggable(name: str, value: Any) -> Any:
+    """Audit values as plain JSON-friendly data (names for enums and enctypes)."""
+    if value is None:
+        return None
+    if name == "requested_etypes":
+        etypes = list(value)
+        shown = [_etype_name(e) for e in etypes[:MAX_LOGGED_ETYPES]]
+        if len(etypes) > MAX_LOGGED_ETYPES:
+            shown.append(f"... {len(etypes)} in all")
+        return shown
+    if name.endswith("_etype"):
+        return _etype_name(value)
+    if name == "error_code" and isinstance(value, int):
+        try:
+            return ErrorCode(value).name
+        except ValueError:
+            return value
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def audit_fields(audit: Any) -> dict[str, Any]:
+    """The event fields of an Audit record (any object with Audit's attribute names)."""
+    return {name: _loggable(name, getattr(audit, name, None)) for name in AUDIT_FIELDS}
+
+
+class Dispatcher:
+    """Runs requests through the lookaside cache and the handler, and logs each one."""
+
+    def __init__(self, handler: Handler, error_reply: ErrorReply, *, logger: Any,
+                 lookaside: LookasideCache | None = None) -> None:
+        self._handler = handler
+        self._error_reply = error_reply
+        self._log = logger
+        self.lookaside = lookaside if lookaside is not None else LookasideCache(0)
+        self._pending: dict[bytes, asyncio.Future[tuple[bytes | None, Any]]] = {}
+        self.in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def error_reply(self, code: ErrorCode, request: bytes | None = None) -> bytes | None:
+        """A KRB-ERROR with ``code`` answering ``request``, or None if none can be built."""
+        try:
+            return self._error_reply(code, request)
+        except Exception:
+            self._log.exception("kdc.error_reply_failed", error_code=code.name)
+            return None
+
+    async def dispatch(self, data: bytes, peer: str, transport: str) -> bytes | None:
+        """The reply to ``data`` (None: send nothing); logs one event; never raises."""
+        started = time.perf_counter()
+        self._busy()
+        try:
+            reply, audit, source = await self._answer(data)
+        finally:
+            self._done()
+        self._log_request(audit, source, peer, transport, started, reply, len(data))
+        return reply
+
+    async def _answer(self, data: bytes) -> tuple[bytes | None, Any, str]:
+        digest = request_digest(data)
+        cached = self.lookaside.get(digest)
+        if cached is not None:
+            return cached[0], cached[1], "lookaside"
+        pending = self._pending.get(digest)
+        if pending is not None:
+            # The same bytes are being answered right now: share that answer.
+            reply, audit = await asyncio.shield(pending)
+            return reply, audit, "lookaside"
+        future: asyncio.Future[tuple[bytes | None, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[digest] = future
+        try:
+            reply, audit = await self._run_handler(data)
+            if reply is not None:
+                self.lookaside.put(digest, reply, audit)
+            future.set_result((reply, audit))
+        finally:
+            del self._pending[digest]
+            if not future.done():
+                future.cancel()
+        return reply, audit, "kdc"
+
+    async def _run_handler(self, data: bytes) -> tuple[bytes | None, Any]:
+        try:
+            return await self._handler(data)
+        except Exception as exc:
+            self._log.exception("kdc.handler_failed", error=type(exc).__name__)
+            audit = _FailedAudit(detail=f"internal error: {type(exc).__name__}")
+            return self.error_reply(ErrorCode.KRB_ERR_GENERIC, data), audit
+
+    def _log_request(self, audit: Any, source: str, peer: str, transport: str,
+                     started: float, reply: bytes | None, size: int) -> None:
+        fields = audit_fields(audit)
+        if reply is None and fields["result"] is None:
+            fields["result"] = "dropped"
+        self._log.info(
+            event_name(getattr(audit, "request_type", None)), **fields, peer=peer,
+            transport=transport, source=source, request_bytes=size,
+            reply_bytes=len(reply) if reply is not None else 0,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    def _busy(self) -> None:
+        self.in_flight += 1
+        self._idle.clear()
+
+    def _done(self) -> None:
+        self.in_flight -= 1
+        if self.in_flight == 0:
+            self._idle.set()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no request is in flight (at most ``timeout`` s); True if drained."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+
+class _FailedAudit:
+    """The audit of a request whose handler raised (the real Audit never comes back)."""
+
+    request_type = client = service = requested_etypes = None
+    reply_etype = ticket_etype = session_etype = None
+    result = "error"
+    error_code = ErrorCode.KRB_ERR_GENERIC
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail

@@ -1,0 +1,127 @@
+"""The service dispatcher (kdc.service.dispatcher): lookaside, failures, one event per request."""
+
+import asyncio
+
+from kdc.service.dispatcher import Dispatcher, audit_fields, event_name
+from kdc.service.lookaside import LookasideCache
+from protocol.constants import ErrorCode, MessageType
+from tests.kdc.service.fakes import EchoHandler, FakeAudit, RecordingLog, error_reply
+
+
+def make(handler, window=60):
+    log = RecordingLog()
+    return Dispatcher(handler, error_reply, logger=log, lookaside=LookasideCache(window)), log
+
+
+def test_reply_and_one_event_with_peer_transport_duration():
+    """A request gets the handler's reply and exactly one kdc.as_req event with its context."""
+    handler = EchoHandler()
+    disp, log = make(handler)
+    reply = asyncio.run(disp.dispatch(b"req", "127.0.0.1:5000", "udp"))
+    assert reply == b"reply:req"
+    [event] = log.named("kdc.as_req")
+    assert len(log.events) == 1
+    assert event["client"] == "alice@TEST" and event["service"] == "krbtgt/TEST@TEST"
+    assert event["requested_etypes"] == ["aes256-cts-hmac-sha1-96", "aes128-cts-hmac-sha1-96"]
+    assert event["reply_etype"] == "aes256-cts-hmac-sha1-96"
+    assert event["peer"] == "127.0.0.1:5000" and event["transport"] == "udp"
+    assert event["result"] == "ok" and event["source"] == "kdc"
+    assert isinstance(event["duration_ms"], float) and event["duration_ms"] >= 0
+
+
+def test_identical_bytes_answered_from_lookaside_without_handler():
+    """A retransmission (same bytes) gets the same reply and never reaches the handler twice."""
+    handler = EchoHandler()
+    disp, log = make(handler)
+
+    async def body():
+        first = await disp.dispatch(b"same", "a:1", "udp")
+        second = await disp.dispatch(b"same", "a:1", "tcp")
+        return first, second
+
+    first, second = asyncio.run(body())
+    assert first == second == b"reply:same"
+    assert handler.calls == [b"same"]
+    assert [e["source"] for e in log.named("kdc.as_req")] == ["kdc", "lookaside"]
+
+
+def test_concurrent_duplicates_share_one_handler_run():
+    """Identical bytes arriving while the first is in flight wait for its answer."""
+    handler = EchoHandler(delay=0.05)
+    disp, _ = make(handler)
+
+    async def body():
+        return await asyncio.gather(*(disp.dispatch(b"dup", "a:1", "udp") for _ in range(5)))
+
+    assert asyncio.run(body()) == [b"reply:dup"] * 5
+    assert handler.calls == [b"dup"]
+
+
+def test_dropped_requests_are_not_cached():
+    """None (drop) is not a reply: a second copy is handled again, as MIT only caches replies."""
+    handler = EchoHandler()
+    disp, log = make(handler)
+
+    async def body():
+        return [await disp.dispatch(b"drop", "a:1", "udp") for _ in range(2)]
+
+    assert asyncio.run(body()) == [None, None]
+    assert handler.calls == [b"drop", b"drop"]
+    assert log.named("kdc.as_req")[0]["result"] == "dropped"
+
+
+def test_handler_exception_becomes_generic_error_and_event():
+    """A handler that raises yields KRB_ERR_GENERIC on the wire, an error event, and no raise."""
+    disp, log = make(EchoHandler())
+    reply = asyncio.run(disp.dispatch(b"boom", "a:1", "tcp"))
+    assert reply == error_reply(ErrorCode.KRB_ERR_GENERIC, None)
+    assert log.named("kdc.handler_failed")[0]["error"] == "RuntimeError"
+    [event] = log.named("kdc.request")
+    assert event["error_code"] == "KRB_ERR_GENERIC" and event["result"] == "error"
+
+
+def test_error_reply_builder_failure_is_contained():
+    """If even the KRB-ERROR cannot be built, the request is dropped and the error logged."""
+    def broken(code, request):
+        raise ValueError("cannot")
+
+    log = RecordingLog()
+    disp = Dispatcher(EchoHandler(), broken, logger=log)
+    assert asyncio.run(disp.dispatch(b"boom", "a:1", "udp")) is None
+    assert log.named("kdc.error_reply_failed")
+
+
+def test_in_flight_count_and_drain():
+    """drain() waits for in-flight requests; in_flight counts them."""
+    disp, _ = make(EchoHandler(delay=0.05))
+
+    async def body():
+        task = asyncio.ensure_future(disp.dispatch(b"slow", "a:1", "tcp"))
+        await asyncio.sleep(0.01)
+        busy = disp.in_flight
+        drained = await disp.drain(5)
+        return busy, drained, task.done()
+
+    assert asyncio.run(body()) == (1, True, True)
+
+
+def test_event_names_by_request_type():
+    """AS and TGS requests get their own event names, everything else kdc.request."""
+    assert event_name("AS") == "kdc.as_req"
+    assert event_name("TGS") == "kdc.tgs_req"
+    assert event_name(MessageType.KRB_TGS_REQ) == "kdc.tgs_req"
+    assert event_name("unknown") == "kdc.request"
+    assert event_name(None) == "kdc.request"
+
+
+def test_thousand_enctypes_are_truncated_in_the_event():
+    """A hostile request listing 1,000 enctypes does not make a 1,000-item log line."""
+    fields = audit_fields(FakeAudit(requested_etypes=tuple(range(1000))))
+    assert len(fields["requested_etypes"]) == 17
+    assert fields["requested_etypes"][-1] == "... 1000 in all"
+
+
+def test_error_codes_are_named():
+    """Numeric error codes are logged with their RFC names."""
+    fields = audit_fields(FakeAudit(result="KDC_ERR_PREAUTH_FAILED", error_code=24))
+    assert fields["error_code"] == "KDC_ERR_PREAUTH_FAILED"
