@@ -45,9 +45,21 @@ class Rc4Hmac(Profile):
         return checksum + arc4(mac_copy(k1, checksum), data)
 
     def decrypt(self, key: bytes, usage: int, ciphertext: bytes) -> bytes:
-        """RFC 4757 section 4 decryption; any failure is IntegrityError."""
+        """RFC 4757 section 4 decryption; any failure is IntegrityError.
+
+        RFC 4757 says usage 8 for TGS-REP parts sealed in a subkey, Windows uses 9: like MIT,
+        try 9 and fall back to 8.
+        """
         if len(ciphertext) < _CHECKSUM_SIZE + self.confounder_size:
             raise IntegrityError("ciphertext too short")
+        try:
+            return self._decrypt(key, usage, ciphertext)
+        except IntegrityError:
+            if usage != 9:
+                raise
+            return self._decrypt(key, 8, ciphertext)
+
+    def _decrypt(self, key: bytes, usage: int, ciphertext: bytes) -> bytes:
         k1 = self._k1(key, usage)
         checksum = ciphertext[:_CHECKSUM_SIZE]
         data = arc4(mac_copy(k1, checksum), ciphertext[_CHECKSUM_SIZE:])
