@@ -88,6 +88,12 @@ def _read_length(data: bytes, pos: int, end: int) -> tuple[int, int]:
     return length, pos + count
 
 
+def _encode(value: Any) -> bytes:
+    # pyasn1's CER/DER encoders drop an empty OPTIONAL SEQUENCE OF by default; X.690 does
+    # not, and Kerberos tells "absent" from "present and empty" (types.py conventions).
+    return _der_encoder.encode(value, omitEmptyOptionals=False)
+
+
 def check_der_structure(data: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> None:
     """Refuse bytes that are not exactly one well-formed, definite-length, shallow TLV.
 
@@ -142,7 +148,7 @@ def der_decode(
         value, rest = _der_decoder.decode(data, asn1Spec=spec)
         if rest:
             raise DecodeError("trailing bytes after the outer element")
-        again = _der_encoder.encode(value)
+        again = _encode(value)
     except DecodeError:
         raise
     except Exception as exc:  # pyasn1 raises PyAsn1Error, ValueError, TypeError, ... (see module doc)
@@ -155,6 +161,6 @@ def der_decode(
 def der_encode(value: Any) -> bytes:
     """DER-encode a pyasn1 value; every library failure becomes ``EncodeError``."""
     try:
-        return _der_encoder.encode(value)
+        return _encode(value)
     except Exception as exc:
         raise EncodeError(f"{type(exc).__name__}: {exc}") from exc
