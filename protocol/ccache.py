@@ -190,6 +190,8 @@ def build_ccache(cc: CCache) -> bytes:
     """The FILE ccache bytes for ``cc`` (version ``cc.version``: 4 as MIT writes, or 3)."""
     if cc.version not in (3, 4):
         raise ValueError(f"cannot write credential cache version {cc.version}")
+    if cc.version == 3 and cc.kdc_offset is not None:
+        raise ValueError("a version 3 credential cache has no header for the KDC time offset")
     out = [bytes((5, cc.version))]
     if cc.version == 4:
         out.append(_build_header(cc.kdc_offset))
