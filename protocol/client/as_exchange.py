@@ -137,6 +137,8 @@ class ASExchange:
             raise MalformedReply(f"reply is not a Kerberos message: {exc}") from exc
         if tag == MessageType.KRB_ERROR:
             return self._on_error(decode_or_malformed(data, KRBError))
+        if tag is None:
+            raise MalformedReply("reply is not a Kerberos message")
         if tag != MessageType.KRB_AS_REP:
             raise UnexpectedReply(f"expected an AS-REP or KRB-ERROR, got APPLICATION {tag}")
         return self._on_reply(decode_or_malformed(data, KDCRep))
