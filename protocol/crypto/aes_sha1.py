@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher
 
 from protocol.crypto.cts import BLOCK
 from protocol.crypto.nfold import nfold
-from protocol.crypto.primitives import AES, ecb_encrypt, hash_digest, parse_iterations, pbkdf2
+from protocol.crypto.primitives import AES, ECB, ecb_encrypt, hash_digest, parse_iterations, pbkdf2
 from protocol.crypto.simplified import SimplifiedProfile
 
 
@@ -27,11 +28,11 @@ class AesSha1(SimplifiedProfile):
 
         DR chains single-block encryptions of n-fold(constant), which for one block is ECB.
         """
-        cipher = AES(key)
+        encryptor = Cipher(AES(key), ECB).encryptor()
         block = nfold(constant, BLOCK)
         out = b""
         while len(out) < self.key_size:
-            block = ecb_encrypt(cipher, block)
+            block = encryptor.update(block)
             out += block
         return out[:self.key_size]
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from math import gcd
 
 
+# Inputs are a handful of constants (usage numbers, "kerberos", "prf"): worth remembering.
+@lru_cache(maxsize=1024)
 def nfold(data: bytes, nbytes: int) -> bytes:
     """n-fold ``data`` to ``nbytes`` bytes (RFC 3961 section 5.1).
 
