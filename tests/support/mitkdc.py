@@ -234,7 +234,7 @@ class MITRealm:
         ])
 
     def env(self, **extra: str) -> dict[str, str]:
-        """Environment for MIT tools against this realm (KRB5_CONFIG, KRB5CCNAME, ...)."""
+        """Environment for MIT tools against this realm (KRB5_CONFIG, KRB5CCNAME, TZ=UTC, LC_ALL=C...)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("KRB5")}
         env.update(
             KRB5_CONFIG=str(self.krb5_conf_path),
@@ -242,6 +242,9 @@ class MITRealm:
             KRB5CCNAME=f"FILE:{self.ccache_path}",
             KRB5_KTNAME=f"FILE:{self.dir / 'default.keytab'}",
             KRB5RCACHEDIR=str(self.dir),
+            # Tools print (and kadmin parses) times in local time: pin it so output is comparable.
+            TZ="UTC",
+            LC_ALL="C",
         )
         if self.trace:
             env["KRB5_TRACE"] = str(self.trace_path)

@@ -79,7 +79,7 @@ def test_both_transports_answer(mit_realm: MITRealm, limit: int, transport: str)
                           env=mit_realm.env(KRB5_CONFIG=str(conf), KRB5_TRACE="/dev/stderr"))
     trace = proc.stderr.decode()
     assert proc.returncode == 0, trace
-    assert f"Received answer" in trace and f"from {transport} 127.0.0.1:{mit_realm.port}" in trace
+    assert "Received answer" in trace and f"from {transport} 127.0.0.1:{mit_realm.port}" in trace
 
 
 def test_free_port_is_free_for_both_transports() -> None:
