@@ -141,6 +141,7 @@ def test_krbtgt_helpers() -> None:
     cross = Principal.krbtgt("A", "B")
     assert str(cross) == "krbtgt/B@A" and cross.name_type == NameType.NT_SRV_INST
     assert cross.is_krbtgt and Principal.krbtgt("A").is_krbtgt
+    assert Principal.krbtgt("A", remote_realm="B") == cross
     assert not Principal.parse("krbtgt@A").is_krbtgt
     assert not Principal.parse("host/krbtgt@A").is_krbtgt
 
