@@ -41,6 +41,11 @@ class TGSOptions:
     renew_lifetime: int | None = None
     etypes: tuple[int, ...] | None = None  # default: the enctypes of the crypto layer's table
     use_subkey: bool = True
+    inherit_flags: bool = True  # ask for the TGT's forwardable/proxiable/postdate/renewable, as MIT
+
+
+# MIT's KDC_TKT_COMMON_MASK: ticket flags whose KDC option has the same bit number.
+COMMON_FLAGS = 0x54800000
 
 
 DEFAULT_TGS_ETYPES = (18, 17, 20, 19, 26, 25)
@@ -76,6 +81,7 @@ class TGSExchange:
     def _body(self, kdc_now: float) -> KDCReqBody:
         opts = self.options
         start = int(kdc_now)
+        kdc_options = int(opts.kdc_options) | (self.tgt.flags & COMMON_FLAGS if opts.inherit_flags else 0)
         till = start + opts.lifetime if opts.lifetime else self.tgt.endtime
         if opts.kdc_options & KDCOption.RENEW and not opts.lifetime:
             # The original lifetime again (MIT's kinit -R): asking for renew-till itself
@@ -83,10 +89,10 @@ class TGSExchange:
             lifetime = self.tgt.endtime - (self.tgt.starttime or self.tgt.authtime)
             till = min(start + lifetime, self.tgt.renew_till or start + lifetime)
         rtime = None
-        if opts.kdc_options & KDCOption.RENEWABLE:
+        if kdc_options & KDCOption.RENEWABLE:
             rtime = start + opts.renew_lifetime if opts.renew_lifetime else self.tgt.renew_till
         etypes = opts.etypes or DEFAULT_TGS_ETYPES
-        return KDCReqBody(kdc_options=int(opts.kdc_options), realm=self.server.realm,
+        return KDCReqBody(kdc_options=kdc_options, realm=self.server.realm,
                           nonce=nonce_from_rng(self.rng), etype=tuple(etypes), till=till,
                           sname=self.server.name, rtime=rtime)
 
