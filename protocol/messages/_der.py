@@ -29,7 +29,7 @@ T_INTEGER, T_BITSTRING, T_OCTETS, T_SEQUENCE = 0x02, 0x03, 0x04, 0x30
 T_GENTIME, T_GENSTRING = 0x18, 0x1B
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_TIME_MIN = (date(1, 1, 1).toordinal() - _EPOCH_ORDINAL) * 86400
+_TIME_MIN = 0  # 19700101000000Z: earlier times are refused, as by the reference codec
 _TIME_MAX = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL) * 86400 + 86399
 _CACHE_LIMIT = 4096
 
@@ -190,7 +190,7 @@ def _parse_time(raw: bytes) -> int:
         raise fail("KerberosTime must be YYYYMMDDHHMMSSZ")
     year, month, day = int(raw[0:4]), int(raw[4:6]), int(raw[6:8])
     hour, minute, sec = int(raw[8:10]), int(raw[10:12]), int(raw[12:14])
-    if year == 0 or hour > 23 or minute > 59 or sec > 59:
+    if year < 1970 or hour > 23 or minute > 59 or sec > 59:
         raise fail("KerberosTime field out of range")
     try:
         days = date(year, month, day).toordinal() - _EPOCH_ORDINAL
@@ -206,23 +206,16 @@ def _parse_time(raw: bytes) -> int:
 def ctx_flags(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
     """``[tag] KerberosFlags`` (RFC 4120 5.2.8): BIT STRING (SIZE (32..MAX)).
 
-    Accepted: a primitive BIT STRING of at least 32 bits whose unused trailing bits
-    (0..7 of them) are zero, as DER requires. MIT, Heimdal and Windows send exactly 32 bits
-    (5 content octets, 0 unused). The value is the first 32 bits; later bits, which no
-    defined flag uses, are dropped. Fewer than 32 bits is refused (SIZE constraint).
+    Accepted: exactly 32 bits, i.e. ``03 05 00 xx xx xx xx``, which is what MIT, Heimdal
+    and Windows send and what the pyasn1 reference accepts. Longer bit strings (allowed by
+    the SIZE constraint, sent by nobody) and shorter ones are refused.
     """
     if d[i] == tag and d[i + 1] == 7 and d[i + 2] == T_BITSTRING and d[i + 3] == 5 and d[i + 4] == 0 and i + 9 <= end:
         return int.from_bytes(d[i + 5 : i + 9], "big"), i + 9
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_BITSTRING)
     done(e2, e)
-    n = e2 - s2
-    if n < 5:
-        raise fail("KerberosFlags shorter than 32 bits")
-    unused = d[s2]
-    if unused > 7 or d[e2 - 1] & ((1 << unused) - 1) or (n - 1) * 8 - unused < 32:
-        raise fail("bad BIT STRING unused-bits field")
-    return int.from_bytes(d[s2 + 1 : s2 + 5], "big"), e
+    raise fail("KerberosFlags must be a BIT STRING of exactly 32 bits")
 
 
 def ctx_seq(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
@@ -314,14 +307,14 @@ _time_enc_cache: dict[int, bytes] = {}
 
 
 def time_tlv(v: int) -> bytes:
-    """A GeneralizedTime element ``YYYYMMDDHHMMSSZ`` for POSIX seconds ``v`` (years 1..9999)."""
+    """A GeneralizedTime element ``YYYYMMDDHHMMSSZ`` for POSIX seconds ``v`` (years 1970..9999)."""
     b = _time_enc_cache.get(v)
     if b is not None:
         return b
     if not isinstance(v, int):
         raise EncodeError(f"KerberosTime must be int seconds, not {type(v).__name__}")
     if v < _TIME_MIN or v > _TIME_MAX:
-        raise EncodeError(f"KerberosTime {v} outside years 1..9999")
+        raise EncodeError(f"KerberosTime {v} outside years 1970..9999")
     days, secs = divmod(v, 86400)
     dt = date.fromordinal(days + _EPOCH_ORDINAL)
     hh, rem = divmod(secs, 3600)
