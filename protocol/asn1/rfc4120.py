@@ -98,7 +98,7 @@ class HostAddresses(univ.SequenceOf):
 
 
 class AuthorizationDataEntry(univ.Sequence):
-    """AuthorizationData element: SEQUENCE { ad-type [0] Int32, ad-data [1] OCTET STRING }"""
+    """AuthorizationData ::= SEQUENCE OF SEQUENCE { ad-type [0] Int32, ad-data [1] OCTET STRING } -- one element"""
 
     componentType = namedtype.NamedTypes(
         field("ad-type", 0, Int32()),
@@ -137,7 +137,7 @@ class MethodData(univ.SequenceOf):
 
 
 class TypedDataEntry(univ.Sequence):
-    """TYPED-DATA element: SEQUENCE { data-type [0] Int32, data-value [1] OCTET STRING OPTIONAL }"""
+    """TYPED-DATA ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { data-type [0] Int32, data-value [1] OCTET STRING OPTIONAL } -- one element"""
 
     componentType = namedtype.NamedTypes(
         field("data-type", 0, Int32()),
@@ -191,7 +191,7 @@ class TransitedEncoding(univ.Sequence):
 
 
 class LastReqEntry(univ.Sequence):
-    """LastReq element: SEQUENCE { lr-type [0] Int32, lr-value [1] KerberosTime }"""
+    """LastReq ::= SEQUENCE OF SEQUENCE { lr-type [0] Int32, lr-value [1] KerberosTime } -- one element"""
 
     componentType = namedtype.NamedTypes(
         field("lr-type", 0, Int32()),
