@@ -50,7 +50,7 @@ def parse_words(command: str, words: list[str], options: dict[str, bool], aliase
             if options[name]:
                 value = next(it, None)
                 if value is None:
-                    raise UsageError(f"{command}: option {word} needs a value")
+                    raise UsageError(f"option {word} needs a value")
                 parsed.options[name] = value
             else:
                 parsed.options[name] = True
@@ -59,8 +59,8 @@ def parse_words(command: str, words: list[str], options: dict[str, bool], aliase
         if flag is not None:
             parsed.flags.append(flag)
         elif len(word) > 1 and word[0] in "-+":
-            kind = "flag" if word[0] == "+" or takes_flags else "option"
-            raise UsageError(f"{command}: unknown {kind} {word!r}")
+            kind = "flag" if word[0] == "+" else "option or flag" if takes_flags else "option"
+            raise UsageError(f"unknown {kind} {word!r}")
         else:
             parsed.positionals.append(word)
     return parsed

@@ -97,20 +97,10 @@ class TestRealm:
         return path
 
 
-def build_realm(folder: Path | str, realm: str = "EXAMPLE.TEST", *,
-                udp: list[str] | None = None, tcp: list[str] | None = None,
-                users: dict[str, str] | None = None, services: list[str] | None = None,
-                extra_toml: str = "") -> TestRealm:
-    """Token, config, ``kdcadmin init`` and principals, all under ``folder``.
-
-    ``udp``/``tcp`` are the listen addresses written to the config (default: one free
-    port on 127.0.0.1 for both). ``users`` maps names to passwords (addprinc -pw);
-    ``services`` get random keys. ``extra_toml`` is appended verbatim (e.g. a
-    ``[crypto]`` or ``[limits]`` section).
-    """
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    token = make_token(folder / "softhsm", label="kdcd")
+def write_config(folder: Path, token: SoftHSMToken, realm: str = "EXAMPLE.TEST", *,
+                 udp: list[str] | None = None, tcp: list[str] | None = None,
+                 extra_toml: str = "") -> tuple[Path, Path]:
+    """Write ``folder/kdcd.toml`` for ``token`` and a database in ``folder``; returns (config, db) paths."""
     if udp is None and tcp is None:
         port = free_port()
         udp = tcp = [f"127.0.0.1:{port}"]
@@ -126,6 +116,24 @@ def build_realm(folder: Path | str, realm: str = "EXAMPLE.TEST", *,
         '[logging]\nformat = "json"\nlevel = "info"\n'
         + extra_toml
     )
+    return config_path, db_path
+
+
+def build_realm(folder: Path | str, realm: str = "EXAMPLE.TEST", *,
+                udp: list[str] | None = None, tcp: list[str] | None = None,
+                users: dict[str, str] | None = None, services: list[str] | None = None,
+                extra_toml: str = "") -> TestRealm:
+    """Token, config, ``kdcadmin init`` and principals, all under ``folder``.
+
+    ``udp``/``tcp`` are the listen addresses written to the config (default: one free
+    port on 127.0.0.1 for both). ``users`` maps names to passwords (addprinc -pw);
+    ``services`` get random keys. ``extra_toml`` is appended verbatim (e.g. a
+    ``[crypto]`` or ``[limits]`` section).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = make_token(folder / "softhsm", label="kdcd")
+    config_path, db_path = write_config(folder, token, realm, udp=udp, tcp=tcp, extra_toml=extra_toml)
     test_realm = TestRealm(realm, folder, config_path, db_path, token)
     test_realm.kdcadmin("init")
     for name, password in (users or {}).items():
