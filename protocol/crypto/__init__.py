@@ -73,13 +73,12 @@ def decrypt(key: EncryptionKey, usage: int, ciphertext: bytes) -> bytes:
     return _row_for_key(key).profile.decrypt(key.keyvalue, usage, bytes(ciphertext))
 
 
-def _keyed_checksum_row(key: EncryptionKey, cksumtype: int) -> ChecksumInfo:
+def _check_keyed_checksum(row: EncTypeInfo, cksumtype: int) -> None:
     info = get_checksum_type(cksumtype)
     if not info.keyed:
         raise IntegrityError(f"unkeyed checksum {info.name} cannot protect anything")
-    if info.etype != key.keytype:
-        raise IntegrityError(f"checksum {info.name} does not go with {enctype_name(key.keytype)} keys")
-    return info
+    if info.etype != row.etype:
+        raise IntegrityError(f"checksum {info.name} does not go with {row.name} keys")
 
 
 def make_checksum(key: EncryptionKey, usage: int, data: bytes, cksumtype: int | None = None) -> Checksum:
@@ -100,8 +99,9 @@ def verify_checksum(key: EncryptionKey, usage: int, data: bytes, checksum: Check
     Unkeyed checksums (CRC32, MD5, SHA1) are refused with IntegrityError: anyone can forge them.
     An unknown checksum type raises UnsupportedEncType (RFC 4120: KDC_ERR_SUMTYPE_NOSUPP).
     """
-    _keyed_checksum_row(key, checksum.cksumtype)
-    expected = _row_for_key(key).profile.checksum(key.keyvalue, usage, bytes(data))
+    row = _row_for_key(key)
+    _check_keyed_checksum(row, checksum.cksumtype)
+    expected = row.profile.checksum(key.keyvalue, usage, bytes(data))
     if not hmac.compare_digest(expected, bytes(checksum.checksum)):
         raise IntegrityError("checksum verification failed")
 
