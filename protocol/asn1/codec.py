@@ -9,7 +9,8 @@
    deeper than ``max_depth``, lengths running past their container and trailing bytes,
    so that pyasn1 only ever sees small, well-formed, shallow input (DESIGN.md "Known traps");
 3. decodes with pyasn1's DER decoder against the given spec;
-4. re-encodes the value and requires the same octets: whatever DER rule the decoder let
+4. re-encodes the value (pyasn1's DER encoder with two X.690 fixes, see ``_encode``) and
+   requires the same octets: whatever DER rule the decoder let
    through (non-minimal INTEGER, BOOLEAN other than 0xFF, non-zero padding bits, constructed
    strings, default values sent...) is caught here, because DER has exactly one encoding
    per value (X.690 section 10);
@@ -20,8 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyasn1.codec.ber import encoder as _ber_encoder
 from pyasn1.codec.der import decoder as _der_decoder
 from pyasn1.codec.der import encoder as _der_encoder
+from pyasn1.type import univ
 
 from protocol.errors import DecodeError, EncodeError
 
@@ -88,10 +91,35 @@ def _read_length(data: bytes, pos: int, end: int) -> tuple[int, int]:
     return length, pos + count
 
 
+class _MinimalIntegerEncoder(_ber_encoder.IntegerEncoder):
+    """INTEGER contents in the fewest two's-complement octets (X.690 8.3.2).
+
+    pyasn1 0.6.5 emits a redundant leading 0xFF for -2**(8k-1) (-128 -> ``02 02 ff 80``),
+    and NT_MS_PRINCIPAL is -128; this encoder replaces it everywhere, re-encode check included.
+    """
+
+    def encodeValue(self, value: Any, asn1Spec: Any, encodeFun: Any, **options: Any) -> tuple:
+        number = int(value)
+        size = (number if number >= 0 else ~number).bit_length() // 8 + 1
+        return number.to_bytes(size, "big", signed=True), False, True
+
+
+def _make_encoder() -> Any:
+    integer = _MinimalIntegerEncoder()
+    tag_map = dict(_der_encoder.TAG_MAP)
+    tag_map[univ.Integer.tagSet] = integer
+    type_map = dict(_der_encoder.TYPE_MAP)
+    type_map[univ.Integer.typeId] = integer
+    return _der_encoder.Encoder(tag_map, type_map)
+
+
+_DER_ENCODER = _make_encoder()
+
+
 def _encode(value: Any) -> bytes:
     # pyasn1's CER/DER encoders drop an empty OPTIONAL SEQUENCE OF by default; X.690 does
     # not, and Kerberos tells "absent" from "present and empty" (types.py conventions).
-    return _der_encoder.encode(value, omitEmptyOptionals=False)
+    return _DER_ENCODER(value, omitEmptyOptionals=False)
 
 
 def check_der_structure(data: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> None:

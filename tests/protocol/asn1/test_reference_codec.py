@@ -331,3 +331,32 @@ def test_secrets_not_in_repr() -> None:
     """Passwords (ChangePasswdData.newpasswd, EncKrbPrivPart.user_data) stay out of repr."""
     assert "hunter2" not in repr(x.ChangePasswdData(b"hunter2"))
     assert "hunter2" not in repr(x.EncKrbPrivPart(b"hunter2", t.HostAddress(2, b"\x7f\x00\x00\x01")))
+
+
+@pytest.mark.parametrize(
+    ("value", "octets"),
+    [(-128, "020180"), (-129, "0202ff7f"), (-32768, "02028000"), (-(2**31), "020480000000"),
+     (128, "02020080"), (0, "020100"), (-1, "0201ff")],
+)
+def test_integers_in_fewest_octets(value: int, octets: str) -> None:
+    """INTEGER uses the minimal two's complement (X.690 8.3.2) even where pyasn1 0.6.5 adds a
+    redundant 0xFF (-128 is NT_MS_PRINCIPAL); the padded form is refused on decode."""
+    name = t.PrincipalName(value, ("x",))
+    encoded = ref.encode(name)
+    assert bytes.fromhex("a0" + f"{len(octets) // 2:02x}" + octets) in encoded
+    assert ref.decode(encoded, t.PrincipalName) == name
+    if value == -128:
+        padded = encoded.replace(b"\xa0\x03\x02\x01\x80", b"\xa0\x04\x02\x02\xff\x80")
+        padded = bytes([padded[0], padded[1] + 1]) + padded[2:]
+        with pytest.raises(DecodeError):
+            ref.decode(padded, t.PrincipalName)
+
+
+def test_present_empty_sequence_differs_from_absent() -> None:
+    """An OPTIONAL SEQUENCE OF present but empty is encoded (a0 02 30 00) and decodes to (),
+    distinct from None, although pyasn1's DER encoder would drop it by default."""
+    with_empty = dataclasses.replace(AS_REQ, padata=())
+    encoded = ref.encode(with_empty)
+    assert b"\xa3\x02\x30\x00" in encoded
+    assert ref.decode(encoded, t.KDCReq).padata == ()
+    assert ref.decode(ref.encode(dataclasses.replace(AS_REQ, padata=None)), t.KDCReq).padata is None
