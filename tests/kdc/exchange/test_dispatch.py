@@ -1,0 +1,158 @@
+"""The dispatcher: the one place requests become replies and exceptions become KRB-ERRORs."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kdc.exchange.dispatch import build_error_reply, handle_request
+from protocol.constants import ErrorCode, MessageType
+from protocol.messages import APRep, EncryptedData, KDCRep, KRBError, decode, encode
+from tests.support.kdccore import T0, CoreRealm, FakeStore
+
+
+def run(realm, data):
+    return asyncio.run(handle_request(data, realm.ctx))
+
+
+def krb_error(reply: bytes) -> KRBError:
+    return decode(reply, KRBError)
+
+
+def test_garbage_is_dropped():
+    """Bytes that are not a Kerberos message get no answer (RFC 4120 7.2.1), and an audit saying so."""
+    reply, audit = run(CoreRealm(), b"GET / HTTP/1.0\r\n\r\n")
+    assert reply is None and audit.result == "dropped"
+
+
+def test_other_kerberos_message_is_msg_type():
+    """A well-formed Kerberos message that is not a KDC request: KRB_AP_ERR_MSG_TYPE."""
+    realm = CoreRealm()
+    reply, audit = run(realm, encode(APRep(EncryptedData(18, b"x" * 40))))
+    err = krb_error(reply)
+    assert err.error_code == ErrorCode.KRB_AP_ERR_MSG_TYPE and audit.request_type == "unknown"
+    assert err.realm == "EXAMPLE.TEST" and err.sname.name_string == ("krbtgt", "EXAMPLE.TEST") and err.stime == T0
+
+
+def test_truncated_request_is_generic():
+    """An AS-REQ cut short does not decode: KRB_ERR_GENERIC, request type still known."""
+    realm = CoreRealm()
+    data = realm.as_req("alice")
+    reply, audit = run(realm, data[:-5])
+    assert krb_error(reply).error_code == ErrorCode.KRB_ERR_GENERIC
+    assert audit.request_type == "AS" and audit.error_code == ErrorCode.KRB_ERR_GENERIC
+
+
+def test_other_pvno_is_bad_pvno():
+    """A request claiming protocol version 4 gets KDC_ERR_BAD_PVNO, as MIT's decoder reports."""
+    realm = CoreRealm()
+    data = bytearray(realm.as_req("alice"))
+    i = data.index(bytes([0xA1, 0x03, 0x02, 0x01, 0x05]))
+    data[i + 4] = 4
+    reply, _ = run(realm, bytes(data))
+    assert krb_error(reply).error_code == ErrorCode.KDC_ERR_BAD_PVNO
+
+
+def test_wrong_realm():
+    """A request for a realm we do not serve: KDC_ERR_WRONG_REALM (no referrals yet)."""
+    realm = CoreRealm()
+    other = CoreRealm(realm="OTHER.TEST")
+    reply, _ = run(realm, other.as_req("alice"))
+    assert krb_error(reply).error_code == ErrorCode.KDC_ERR_WRONG_REALM
+
+
+class ExplodingStore(FakeStore):
+    async def get(self, principal):
+        raise RuntimeError("database on fire")
+
+
+def test_unexpected_exception_becomes_generic_with_audit_detail():
+    """A bug below the dispatcher is KRB_ERR_GENERIC on the wire and the reason in the audit, never raised."""
+    realm = CoreRealm()
+    realm.ctx = dataclasses.replace(realm.ctx, store=ExplodingStore())
+    reply, audit = run(realm, realm.as_req("alice"))
+    err = krb_error(reply)
+    assert err.error_code == ErrorCode.KRB_ERR_GENERIC and "database on fire" not in (err.e_text or "")
+    assert audit.result == "KRB_ERR_GENERIC" and "database on fire" in audit.detail
+
+
+def test_audit_of_a_success_names_enctypes():
+    """A successful AS exchange is audited with client, service and the chosen enctypes, no key material."""
+    realm = CoreRealm()
+    realm.add_user("alice", "secret")
+    key = realm.user_key("alice", 17)
+    reply, audit = run(realm, realm.as_req("alice", etypes=(17, 18), padata=(realm.enc_timestamp(key),)))
+    assert decode(reply, KDCRep).msg_type == MessageType.KRB_AS_REP
+    assert (audit.request_type, audit.client, audit.service) == ("AS", "alice@EXAMPLE.TEST", "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST")
+    assert (audit.requested_etypes, audit.reply_etype, audit.session_etype, audit.ticket_etype) == ((17, 18), 17, 17, 20)
+    assert audit.result == "ok" and audit.error_code is None
+    assert "secret" not in repr(audit)
+
+
+def test_audit_of_a_wrong_password():
+    """A failed pre-authentication is audited with its code and a short operator reason."""
+    realm = CoreRealm()
+    realm.add_user("alice", "secret")
+    bad = realm.user_key("alice", 18, password="nope")
+    _, audit = run(realm, realm.as_req("alice", padata=(realm.enc_timestamp(bad),)))
+    assert audit.result == "KDC_ERR_PREAUTH_FAILED" and audit.error_code == 24 and "wrong key" in audit.detail
+
+
+def test_build_error_reply_echoes_the_request():
+    """build_error_reply (for RESPONSE_TOO_BIG) names the request's realm, service and client."""
+    realm = CoreRealm()
+    data = realm.as_req("alice", "host/x.example.test")
+    err = krb_error(build_error_reply(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, realm.ctx, data))
+    assert err.error_code == ErrorCode.KRB_ERR_RESPONSE_TOO_BIG and err.stime == T0
+    assert err.sname.name_string == ("host", "x.example.test") and err.cname.name_string == ("alice",)
+    bare = krb_error(build_error_reply(ErrorCode.KRB_ERR_FIELD_TOOLONG, realm.ctx, b"junk", e_text="too long"))
+    assert bare.realm == "EXAMPLE.TEST" and bare.e_text == "too long"
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_never_raise(data):
+    """For arbitrary bytes: a reply that is a KRB-ERROR or nothing, and an audit; never an exception."""
+    realm = _FUZZ_REALM
+    reply, audit = asyncio.run(handle_request(data, realm.ctx))
+    assert audit.result != "ok"
+    if reply is not None:
+        assert krb_error(reply).error_code > 0
+
+
+@settings(max_examples=200)
+@given(st.data())
+def test_mutated_requests_never_raise(data):
+    """Valid AS and TGS requests with bytes flipped, cut or inserted: a reply or nothing, never an exception."""
+    base = data.draw(st.sampled_from(_FUZZ_REQUESTS))
+    pos = data.draw(st.integers(0, len(base) - 1))
+    op = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+    byte = data.draw(st.integers(0, 255))
+    if op == "flip":
+        mutated = base[:pos] + bytes([base[pos] ^ (byte or 1)]) + base[pos + 1:]
+    elif op == "cut":
+        mutated = base[:pos]
+    else:
+        mutated = base[:pos] + bytes([byte]) + base[pos:]
+    reply, audit = asyncio.run(handle_request(mutated, _FUZZ_REALM.ctx))
+    assert reply is None or isinstance(reply, bytes)
+    assert audit.request_type in ("AS", "TGS", "unknown")
+
+
+def _fuzz_realm():
+    realm = CoreRealm()
+    realm.add_user("alice", "secret")
+    realm.add_service("host/server.example.test")
+    tgt = realm.kinit("alice")
+    requests = [
+        realm.as_req("alice"),
+        realm.as_req("alice", padata=(realm.enc_timestamp(realm.user_key("alice", 18)),)),
+        realm.tgs_req(tgt, "host/server.example.test"),
+    ]
+    return realm, requests
+
+
+_FUZZ_REALM, _FUZZ_REQUESTS = _fuzz_realm()
