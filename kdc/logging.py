@@ -72,6 +72,13 @@ def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> di
     return event_dict
 
 
+def _headline_first(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Put timestamp, level and event first, so a JSON line reads like a log line."""
+    head = {k: event_dict.pop(k) for k in ("timestamp", "level", "event") if k in event_dict}
+    head.update(event_dict)
+    return head
+
+
 def _renderer(fmt: str) -> Any:
     if fmt == "console":
         return structlog.dev.ConsoleRenderer(colors=False, sort_keys=False)
@@ -89,6 +96,7 @@ def configure_logging(fmt: str = "json", level: str = "info", stream: IO[str] | 
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             redact_secrets,
+            _headline_first,
             _renderer(fmt),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),

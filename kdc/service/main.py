@@ -108,6 +108,19 @@ def install_reactor() -> tuple[Any, asyncio.AbstractEventLoop]:
     return reactor, loop
 
 
+def raise_fd_limit() -> None:
+    """Lift the soft open-files limit to the hard one: tcp_max_connections (1024 by default)
+    must not run into the usual soft limit of 1024 descriptors."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            pass
+
+
 def run_worker(config: Config, *, reuse_port: bool = False, ready: Ready | None = None) -> int:
     """Open the backends, bind, serve until SIGTERM/SIGINT; returns the exit status.
 
@@ -115,6 +128,7 @@ def run_worker(config: Config, *, reuse_port: bool = False, ready: Ready | None 
     this worker cannot serve; without it the reason is printed.
     """
     report = ready or (lambda msg: None if msg is None else fail(msg, 1))
+    raise_fd_limit()
     reactor, loop = install_reactor()
     configure_logging(config.logging.format, config.logging.level)
     log = get_logger()
@@ -182,6 +196,8 @@ class Daemon:
 
 def build_dispatcher(config: Config, store: Any, master_key: Any, log: Any) -> Any:
     """The dispatcher over the exchange's ``handle_request`` with this process's context."""
+    import kdc.exchange.as_req  # noqa: F401  (imported now, not during the first request)
+    import kdc.exchange.tgs_req  # noqa: F401
     from kdc.exchange.dispatch import KDCContext, build_error_reply, handle_request
     from kdc.service.dispatcher import Dispatcher
     from kdc.service.lookaside import LookasideCache
