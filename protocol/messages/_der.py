@@ -264,7 +264,9 @@ def int_tlv(v: int, lo: int, hi: int) -> bytes:
     b = _SMALL_INT.get(v)
     if b is not None:
         return b
-    return tlv(T_INTEGER, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
+    # Minimal two's complement: the magnitude bits plus one sign bit (X.690 8.3.2).
+    size = (v if v >= 0 else ~v).bit_length() // 8 + 1
+    return tlv(T_INTEGER, v.to_bytes(size, "big", signed=True))
 
 
 def e_i32(tag: int, v: int) -> bytes:

@@ -29,7 +29,14 @@ KERBEROS_TIME = st.one_of(
     st.integers(min_value=0, max_value=MAX_KERBEROS_TIME),
     st.sampled_from([0, 86399, 951782400, 2**31 - 1, 2**31, MAX_KERBEROS_TIME]),
 )
-SMALL_INT32 = st.one_of(st.integers(min_value=-200, max_value=300), INT32)
+# Length boundaries of two's complement (127/128, -128/-129, ...) are where encoders slip.
+INT_EDGES = sorted({s * 2**k + d for k in (7, 8, 15, 16, 23, 24, 31) for s in (1, -1) for d in (-1, 0, 1)})
+SMALL_INT32 = st.one_of(
+    st.integers(min_value=-200, max_value=300),
+    INT32,
+    st.sampled_from([v for v in INT_EDGES if -(2**31) <= v < 2**31]),
+)
+UINT32 = st.one_of(UINT32, st.sampled_from([v for v in INT_EDGES + [2**32 - 1] if 0 <= v < 2**32]))
 KSTRING = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 REALM = st.one_of(st.sampled_from(["EXAMPLE.TEST", "ATHENA.MIT.EDU", ""]), KSTRING)
 OCTETS = st.binary(max_size=40)
