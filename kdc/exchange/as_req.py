@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol.constants import (
-    KDCOption,
+
     KeyUsage,
     LastReqType,
     MessageType,
     NameType,
     PADataType,
-    TicketFlag,
+
     TransitedType,
 )
 from protocol.crypto import Rng, encrypt, make_checksum, random_key
@@ -34,7 +34,8 @@ from protocol.messages import (
 from protocol.principal import Principal
 
 from kdc.config import Config
-from kdc.db.model import Attr, PrincipalEntry
+from kdc.db.model import PrincipalEntry
+from kdc.exchange.bits import Attr, KDCOption, TicketFlag
 from kdc.exchange import errors, rules
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext

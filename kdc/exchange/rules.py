@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kdc.db.model import Attr
+from kdc.exchange.bits import Attr
 from kdc.exchange import errors
-from protocol.constants import KDCOption as O
-from protocol.constants import TicketFlag as F
+from kdc.exchange.bits import KDCOption as O
+from kdc.exchange.bits import TicketFlag as F
 
 # TGS-only options an AS-REQ must not carry (MIT AS_INVALID_OPTIONS).
 NON_TGT_OPTIONS = O.FORWARDED | O.PROXY | O.RENEW | O.VALIDATE

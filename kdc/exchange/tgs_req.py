@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.constants import APOption, KDCOption, KeyUsage, LastReqType, MessageType, TicketFlag
+from protocol.constants import KeyUsage, LastReqType, MessageType
 from protocol.crypto import Rng, decrypt, encrypt, random_key, verify_checksum
 from protocol.errors import DecodeError, IntegrityError, UnsupportedEncType
 from protocol.messages import (
@@ -28,7 +28,7 @@ from protocol.messages import (
 from protocol.principal import Principal
 
 from kdc.config import Config
-from kdc.db.model import Attr
+from kdc.exchange.bits import APOption, Attr, KDCOption, TicketFlag
 from kdc.exchange import errors, rules
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext

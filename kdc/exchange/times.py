@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from protocol.constants import KDCOption
+from kdc.exchange.bits import KDCOption
 
 from kdc.exchange.errors import NeverValid
 

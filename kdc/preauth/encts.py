@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from protocol.constants import KeyUsage, PADataType, TicketFlag
+from kdc.exchange.bits import TicketFlag
+from protocol.constants import KeyUsage, PADataType
 from protocol.crypto import decrypt
 from protocol.errors import DecodeError, IntegrityError, UnsupportedEncType
 from protocol.messages import EncryptedData, PAData, PAEncTSEnc, decode
