@@ -260,7 +260,7 @@ def _entry_from_rows(asked: Principal, rows: list[tuple]) -> PrincipalEntry:
                   mkvno=r[6 + nf], sealed=r[7 + nf])
         for r in rows if r[2 + nf] is not None
     )
-    principal = Principal(first[1], asked.components, asked.realm)
+    principal = asked if asked.name_type == first[1] else Principal(first[1], asked.components, asked.realm)
     return PrincipalEntry(principal=principal, keys=keys, **fields)
 
 

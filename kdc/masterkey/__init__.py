@@ -130,7 +130,7 @@ class MasterKey:
         bytes themselves, so a changed record (new blob) never hits a stale entry and a
         moved blob never hits the entry of the row it came from.
         """
-        ident = (str(principal), stored.kvno, stored.enctype, stored.mkvno, stored.sealed)
+        ident = (principal.components, principal.realm, stored.kvno, stored.enctype, stored.mkvno, stored.sealed)
         with self._cache_lock:
             hit = self._cache.get(ident)
             if hit is not None:
