@@ -8,16 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.constants import (
-
-    KeyUsage,
-    LastReqType,
-    MessageType,
-    NameType,
-    PADataType,
-
-    TransitedType,
-)
+from protocol.constants import KeyUsage, LastReqType, MessageType, NameType, PADataType, TransitedType
 from protocol.crypto import Rng, encrypt, make_checksum, random_key
 from protocol.messages import (
     EncKDCRepPart,
@@ -35,8 +26,8 @@ from protocol.principal import Principal
 
 from kdc.config import Config
 from kdc.db.model import PrincipalEntry
-from kdc.exchange.bits import Attr, KDCOption, TicketFlag
 from kdc.exchange import errors, rules
+from kdc.exchange.bits import Attr, KDCOption, TicketFlag
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
 from kdc.exchange.etypes import select_session_etype

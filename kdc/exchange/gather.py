@@ -10,14 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from protocol.constants import NameType, PADataType
-from protocol.errors import PrincipalParseError
+from protocol.errors import DecodeError, PrincipalParseError
 from protocol.messages import APReq, Authenticator, EncryptionKey, EncTicketPart, KDCReq, PrincipalName, decode
-from protocol.errors import DecodeError
 from protocol.principal import Principal
 
 from kdc.db.model import PrincipalEntry, StoredKey
-from kdc.exchange.bits import Attr, KDCOption
 from kdc.exchange import errors
+from kdc.exchange.bits import Attr, KDCOption
 from kdc.exchange.context import KDCContext
 from kdc.exchange.etypes import select_reply_etype, select_ticket_key, usable_enctypes
 from kdc.exchange.tickets import open_authenticator, open_ticket

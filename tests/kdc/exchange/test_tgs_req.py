@@ -13,7 +13,6 @@ from protocol.messages import (
     EncryptedData,
     HostAddress,
     KDCReqBody,
-    encode,
     encode_authorization_data,
 )
 from tests.support.kdccore import T0, CoreRealm, KDCErrorReply

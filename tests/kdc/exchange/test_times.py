@@ -109,3 +109,18 @@ def test_tgt_flag_rules(options, tgt_flags, error):
     else:
         with pytest.raises(Exception, match=error):
             rules.check_tgt_flag_rules(options, tgt_flags)
+
+
+@pytest.mark.parametrize("options,attrs,error", [
+    (O.RENEWABLE, Attr.DISALLOW_RENEWABLE, "NON-RENEWABLE TICKET"),
+    (O.ALLOW_POSTDATE, Attr.DISALLOW_POSTDATED, "NON-POSTDATABLE TICKET"),
+    (O.ENC_TKT_IN_SKEY, Attr.DISALLOW_DUP_SKEY, "DUP_SKEY DISALLOWED"),
+    (O.RENEWABLE, Attr.DISALLOW_POSTDATED, None),
+])
+def test_service_deny_rules(options, attrs, error):
+    """A service's attributes forbid options (MIT svcdenyrules), as a table."""
+    if error is None:
+        rules.check_service_deny_rules(options, attrs)
+    else:
+        with pytest.raises(Exception, match=error):
+            rules.check_service_deny_rules(options, attrs)
