@@ -113,8 +113,8 @@ def int_at(d: bytes, s: int, e: int, lo: int, hi: int) -> int:
     return v
 
 
-def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int, hi: int) -> tuple[int, int]:
-    """``[tag] INTEGER`` constrained to [lo, hi]; returns (value, next position)."""
+def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int = INT32_MIN, hi: int = INT32_MAX) -> tuple[int, int]:
+    """``[tag] INTEGER`` constrained to [lo, hi] (Int32 by default); returns (value, next position)."""
     # Fast path: short lengths and a one-octet value, the common case by far.
     if d[i] == tag and d[i + 1] == 3 and d[i + 2] == T_INTEGER and d[i + 3] == 1 and i + 5 <= end:
         v = d[i + 4]
@@ -129,8 +129,21 @@ def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int, hi: int) -> tuple[int
     return int_at(d, s2, e2, lo, hi), e
 
 
-def ctx_i32(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
-    return ctx_int(d, i, end, tag, INT32_MIN, INT32_MAX)
+ctx_i32 = ctx_int  # ``[tag] Int32``; an alias, not a wrapper, to save a call per field
+
+
+def int_list(d: bytes, s: int, e: int) -> tuple[int, ...]:
+    """Contents of a SEQUENCE OF Int32 (the etype list of KDC-REQ-BODY)."""
+    out = []
+    while s < e:
+        if d[s] == T_INTEGER and d[s + 1] == 1 and s + 3 <= e:
+            v = d[s + 2]
+            out.append(v - 0x100 if v > 0x7F else v)
+            s += 3
+        else:
+            s2, s = hdr(d, s, e, T_INTEGER)
+            out.append(int_at(d, s2, s, INT32_MIN, INT32_MAX))
+    return tuple(out)
 
 
 def ctx_u32(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
@@ -148,10 +161,29 @@ def ctx_pvno(d: bytes, i: int, end: int, tag: int) -> int:
 
 def ctx_octets(d: bytes, i: int, end: int, tag: int) -> tuple[bytes, int]:
     """``[tag] OCTET STRING`` (primitive only, as DER requires)."""
+    # Fast path: both lengths in short form, the inner one filling the explicit tag.
+    n = d[i + 1]
+    if d[i] == tag and n < 0x80 and d[i + 2] == T_OCTETS and d[i + 3] == n - 2 and i + 2 + n <= end:
+        return d[i + 4 : i + 2 + n], i + 2 + n
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_OCTETS)
     done(e2, e)
     return d[s2:e2], e
+
+
+def gstr_list(d: bytes, s: int, e: int) -> tuple[str, ...]:
+    """Contents of a SEQUENCE OF KerberosString (GeneralString), each decoded as strict UTF-8."""
+    out = []
+    while s < e:
+        if d[s] == T_GENSTRING and d[s + 1] < 0x80:
+            s2 = s + 2
+            s = s2 + d[s + 1]
+            if s > e:
+                raise fail("element runs past its container")
+        else:
+            s2, s = hdr(d, s, e, T_GENSTRING)
+        out.append(d[s2:s].decode("utf-8"))
+    return tuple(out)
 
 
 def gstr_at(d: bytes, i: int, end: int) -> tuple[str, int]:
@@ -162,6 +194,9 @@ def gstr_at(d: bytes, i: int, end: int) -> tuple[str, int]:
 
 def ctx_str(d: bytes, i: int, end: int, tag: int) -> tuple[str, int]:
     """``[tag] KerberosString``."""
+    n = d[i + 1]
+    if d[i] == tag and n < 0x80 and d[i + 2] == T_GENSTRING and d[i + 3] == n - 2 and i + 2 + n <= end:
+        return d[i + 4 : i + 2 + n].decode("utf-8"), i + 2 + n
     s, e = hdr(d, i, end, tag)
     v, e2 = gstr_at(d, s, e)
     done(e2, e)
@@ -223,6 +258,9 @@ def ctx_seq(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
 
     The stop is also the end of the explicit tag, since that must hold exactly one element.
     """
+    n = d[i + 1]
+    if d[i] == tag and n < 0x80 and d[i + 2] == T_SEQUENCE and d[i + 3] == n - 2 and i + 2 + n <= end:
+        return i + 4, i + 2 + n
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_SEQUENCE)
     done(e2, e)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from protocol.constants import MessageType
-from protocol.messages import _der
 from protocol.messages._der import (
     T_SEQUENCE,
     ctx_flags,
@@ -28,8 +27,9 @@ from protocol.messages._der import (
     ctx_usec,
     done,
     fail,
-    gstr_at,
+    gstr_list,
     hdr,
+    int_list,
 )
 from protocol.messages.types import (
     APRep,
@@ -62,15 +62,22 @@ T = TypeVar("T")
 Body = Callable[[bytes, int, int], T]
 
 A0, A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12 = (0xA0 + n for n in range(13))
+# A dict lookup, because calling the enum class costs about a microsecond.
+MSG_TYPE = {int(m): m for m in MessageType}
 
 
 def seq_of(d: bytes, s: int, e: int, item: Body[T]) -> tuple[T, ...]:
     """SEQUENCE OF SEQUENCE items over contents d[s:e]."""
     out = []
     while s < e:
-        s2, e2 = hdr(d, s, e, T_SEQUENCE)
-        out.append(item(d, s2, e2))
-        s = e2
+        if d[s] == T_SEQUENCE and d[s + 1] < 0x80:
+            s2 = s + 2
+            s = s2 + d[s + 1]
+            if s > e:
+                raise fail("element runs past its container")
+        else:
+            s2, s = hdr(d, s, e, T_SEQUENCE)
+        out.append(item(d, s2, s))
     return tuple(out)
 
 
@@ -102,11 +109,7 @@ def principal_body(d: bytes, s: int, e: int) -> PrincipalName:
     name_type, i = ctx_i32(d, s, e, A0)
     s2, e2 = ctx_seq(d, i, e, A1)
     done(e2, e)
-    names = []
-    while s2 < e2:
-        v, s2 = gstr_at(d, s2, e2)
-        names.append(v)
-    return PrincipalName(name_type, tuple(names))
+    return PrincipalName(name_type, gstr_list(d, s2, e2))
 
 
 def key_body(d: bytes, s: int, e: int) -> EncryptionKey:
@@ -261,15 +264,6 @@ def _tickets(d: bytes, s: int, e: int) -> tuple[Ticket, ...]:
     return tuple(out)
 
 
-def _etypes(d: bytes, s: int, e: int) -> tuple[int, ...]:
-    out = []
-    while s < e:
-        s2, e2 = hdr(d, s, e, _der.T_INTEGER)
-        out.append(_der.int_at(d, s2, e2, _der.INT32_MIN, _der.INT32_MAX))
-        s = e2
-    return tuple(out)
-
-
 def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     """KDC-REQ-BODY (a SEQUENCE) at ``i``; ``raw`` keeps the octets the PA-TGS-REQ checksum covers."""
     s, e = hdr(d, i, end, T_SEQUENCE)
@@ -287,7 +281,7 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
         rtime, j = ctx_time(d, j, e, A6)
     nonce, j = ctx_u32(d, j, e, A7)
     s2, j = ctx_seq(d, j, e, A8)
-    etypes = _etypes(d, s2, j)
+    etypes = int_list(d, s2, j)
     if j < e and d[j] == A9:
         addresses, j = ctx_seq_of(d, j, e, A9, host_address_body)
     if j < e and d[j] == A10:
@@ -333,7 +327,7 @@ def decode_kdc_req(d: bytes) -> KDCReq:
     body, j = req_body_at(d, s2, i2)
     done(j, i2)
     done(i2, e)
-    return KDCReq(MessageType(app), body, padata, 5)
+    return KDCReq(MSG_TYPE[app], body, padata, 5)
 
 
 def decode_kdc_rep(d: bytes) -> KDCRep:
@@ -348,7 +342,7 @@ def decode_kdc_rep(d: bytes) -> KDCRep:
     ticket, i = ctx_ticket(d, i, e, A5)
     enc_part, i = ctx_body(d, i, e, A6, enc_data_body)
     done(i, e)
-    return KDCRep(MessageType(app), crealm, cname, ticket, enc_part, padata, 5)
+    return KDCRep(MSG_TYPE[app], crealm, cname, ticket, enc_part, padata, 5)
 
 
 def decode_enc_kdc_rep_part(d: bytes) -> EncKDCRepPart:
