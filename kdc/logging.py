@@ -8,6 +8,7 @@ password never reaches the log whatever the caller passed (DESIGN.md, "Logging")
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import sys
@@ -34,10 +35,15 @@ _SECRET_NAME = re.compile(
 _SECRET_ATTRIBUTES = ("keyvalue", "cipher")
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_name(name: str) -> bool:
     """True when an event field named ``name`` may hold a key or a password."""
     lowered = name.lower()
     return bool(_SECRET_NAME.search(lowered)) or "password" in lowered or "keyvalue" in lowered
+
+
+# Values that cannot carry key bytes by themselves; the per-request event is made of these.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def redact_value(value: Any, depth: int = 0) -> Any:
@@ -46,15 +52,22 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     Raw bytes in an event are never useful to an operator and may be key material or a
     ticket's encrypted part, so they become a length only.
     """
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return value
     if depth > 8:
         return REDACTED
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if kind in (bytes, bytearray, memoryview):
         return f"[{len(value)} bytes]"
     if isinstance(value, Mapping):
         return {k: (REDACTED if is_secret_name(str(k)) else redact_value(v, depth + 1))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
+        if all(type(v) in _PLAIN_TYPES for v in value):
+            return value
         return [redact_value(v, depth + 1) for v in value]
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return f"[{len(value)} bytes]"
     if any(hasattr(value, attr) for attr in _SECRET_ATTRIBUTES):
         return REDACTED
     return value
@@ -62,13 +75,13 @@ def redact_value(value: Any, depth: int = 0) -> Any:
 
 def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: redact fields named like secrets and raw bytes anywhere."""
-    for name in list(event_dict):
+    for name, value in event_dict.items():
         if name == "event":
             continue
         if is_secret_name(name):
             event_dict[name] = REDACTED
-        else:
-            event_dict[name] = redact_value(event_dict[name])
+        elif type(value) not in _PLAIN_TYPES:
+            event_dict[name] = redact_value(value)
     return event_dict
 
 
@@ -101,7 +114,7 @@ def configure_logging(fmt: str = "json", level: str = "info", stream: IO[str] | 
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=True,
     )
 
 

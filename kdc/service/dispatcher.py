@@ -22,8 +22,6 @@ from protocol.constants import EncType, ErrorCode, MessageType
 Handler = Callable[[bytes], Awaitable[tuple[bytes | None, Any]]]
 ErrorReply = Callable[[ErrorCode, bytes | None], bytes]
 
-AUDIT_FIELDS = ("request_type", "client", "service", "requested_etypes", "reply_etype",
-                "ticket_etype", "session_etype", "result", "error_code", "detail")
 # A request may list a thousand enctypes; the log keeps the first few and the count.
 MAX_LOGGED_ETYPES = 16
 
@@ -45,40 +43,47 @@ def event_name(request_type: Any) -> str:
     return _EVENT_BY_TEXT.get(text.removesuffix("_REQ"), "kdc.request")
 
 
+_ETYPE_NAMES = {int(e): e.name.lower().replace("_", "-") for e in EncType}
+_ERROR_NAMES = {int(c): c.name for c in ErrorCode}
+
+
 def _etype_name(etype: Any) -> Any:
-    try:
-        return EncType(int(etype)).name.lower().replace("_", "-")
-    except (TypeError, ValueError):
-        return etype
+    return _ETYPE_NAMES.get(etype, etype)
 
 
-def _loggable(name: str, value: Any) -> Any:
-    """Audit values as plain JSON-friendly data (names for enums and enctypes)."""
-    if value is None:
-        return None
-    if name == "requested_etypes":
-        etypes = list(value)
-        shown = [_etype_name(e) for e in etypes[:MAX_LOGGED_ETYPES]]
-        if len(etypes) > MAX_LOGGED_ETYPES:
-            shown.append(f"... {len(etypes)} in all")
-        return shown
-    if name.endswith("_etype"):
-        return _etype_name(value)
-    if name == "error_code" and isinstance(value, int):
-        try:
-            return ErrorCode(value).name
-        except ValueError:
-            return value
+def _etype_list(etypes: Any) -> list[Any]:
+    etypes = list(etypes)
+    shown = [_ETYPE_NAMES.get(e, e) for e in etypes[:MAX_LOGGED_ETYPES]]
+    if len(etypes) > MAX_LOGGED_ETYPES:
+        shown.append(f"... {len(etypes)} in all")
+    return shown
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly scalar: enums by name, principals and the like as text."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
     if isinstance(value, Enum):
         return value.name
-    if isinstance(value, (str, int, float, bool)):
-        return value
     return str(value)
 
 
 def audit_fields(audit: Any) -> dict[str, Any]:
     """The event fields of an Audit record (any object with Audit's attribute names)."""
-    return {name: _loggable(name, getattr(audit, name, None)) for name in AUDIT_FIELDS}
+    etypes = getattr(audit, "requested_etypes", None)
+    code = getattr(audit, "error_code", None)
+    return {
+        "request_type": _plain(getattr(audit, "request_type", None)),
+        "client": _plain(getattr(audit, "client", None)),
+        "service": _plain(getattr(audit, "service", None)),
+        "requested_etypes": _etype_list(etypes) if etypes is not None else None,
+        "reply_etype": _etype_name(getattr(audit, "reply_etype", None)),
+        "ticket_etype": _etype_name(getattr(audit, "ticket_etype", None)),
+        "session_etype": _etype_name(getattr(audit, "session_etype", None)),
+        "result": _plain(getattr(audit, "result", None)),
+        "error_code": _ERROR_NAMES.get(code, _plain(code)),
+        "detail": _plain(getattr(audit, "detail", None)),
+    }
 
 
 class Dispatcher:
