@@ -113,8 +113,11 @@ def check_as_policy(options: int, client: PrincipalEntry, server: PrincipalEntry
 
 def _check_preauth(snap: AsSnapshot, config: Config, now: float) -> int:
     inp = PreauthInput(snap.request, snap.raw, snap.client, snap.client_keys, now, config.tickets.clock_skew)
-    info = etype_info2_entries(snap.client, snap.request.req_body.etype, snap.usable)
-    hints = method_data(inp, etype_info2_padata(info))
+
+    def hints() -> tuple[PAData, ...]:
+        info = etype_info2_entries(snap.client, snap.request.req_body.etype, snap.usable)
+        return method_data(inp, etype_info2_padata(info))
+
     required = bool(snap.client.attributes & Attr.REQUIRES_PRE_AUTH)
     return check_preauth(inp, required, hints)
 

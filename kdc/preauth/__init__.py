@@ -6,7 +6,7 @@ new rows of ``MECHANISMS`` with their own ``key_etypes``/``hint``/``verify``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from protocol.constants import PADataType
 from protocol.messages import PAData
@@ -46,21 +46,23 @@ def method_data(inp: PreauthInput, etype_info2: PAData | None) -> tuple[PAData, 
     return tuple(hints)
 
 
-def check_preauth(inp: PreauthInput, required: bool, hints: tuple[PAData, ...]) -> int:
+def check_preauth(inp: PreauthInput, required: bool, hints: Callable[[], tuple[PAData, ...]]) -> int:
     """Verify the request's pre-authentication; return the ticket flags it earns.
 
-    No recognised padata: PREAUTH_REQUIRED (with ``hints``) when the client requires it,
+    ``hints()`` builds the METHOD-DATA for errors (only on the error paths: a successful
+    request does not pay for encoding ETYPE-INFO2 twice).
+    No recognised padata: PREAUTH_REQUIRED (with the hints) when the client requires it,
     else nothing earned. A failed verification keeps its own code (SKEW stays SKEW, as
     MIT's filter_preauth_error) and PREAUTH_FAILED carries the hints too, as MIT does.
     """
     found = find_padata(inp.request.padata)
     if found is None:
         if required:
-            raise PreauthRequired("NEEDED_PREAUTH", e_data=hints, detail="pre-authentication required")
+            raise PreauthRequired("NEEDED_PREAUTH", e_data=hints(), detail="pre-authentication required")
         return 0
     mech, pa = found
     try:
         return mech.verify(pa, inp).flags
     except PreauthFailed as err:
-        err.e_data = hints
+        err.e_data = hints()
         raise
