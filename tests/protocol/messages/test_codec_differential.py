@@ -162,3 +162,20 @@ def test_arbitrary_bytes_with_a_plausible_prefix(cls: Any, tail: bytes, head: by
     result = outcome(lambda: codec.decode(data, cls))
     if not isinstance(result, DecodeError):
         assert codec.encode(result) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([0, 1, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 246, 247, 248, 249,
+                        250, 251, 252, 253, 254, 255, 256, 257, 1000, 65000, 65520]),
+       st.integers(0, 255), st.integers(0, 3))
+def test_length_form_boundaries_agree(size: int, fill: int, edit: int) -> None:
+    """Around the short/0x81/0x82 length-form boundaries (X.690 10.1) both codecs give the
+    same octets, and a length rewritten in a longer, non-minimal form is refused by both."""
+    message = t.EncryptedData(18, bytes([fill]) * size, kvno=edit or None)
+    octets = codec.encode(message)
+    assert octets == reference.encode(message)
+    assert codec.decode(octets, t.EncryptedData) == reference.decode(octets, t.EncryptedData) == message
+    n = len(octets) - 2 if octets[1] < 0x80 else len(octets) - 2 - (octets[1] & 0x7F)
+    padded = bytes((0x30, 0x84)) + n.to_bytes(4, "big") + octets[len(octets) - n :]
+    assert isinstance(outcome(lambda: codec.decode(padded, t.EncryptedData)), DecodeError)
+    assert isinstance(outcome(lambda: reference.decode(padded, t.EncryptedData)), DecodeError)

@@ -187,3 +187,15 @@ def test_size_one_sequences_refuse_empty() -> None:
 def test_peek_application_tag(data: bytes, expected: int | None) -> None:
     """peek_application_tag reads the outer [APPLICATION n] number and nothing else."""
     assert codec.peek_application_tag(data) == expected
+
+
+def test_extension_types_go_through_the_reference() -> None:
+    """Types outside protocol.messages.types (ext_types) are encoded and decoded by the pyasn1
+    reference through the same entry points: KERB-PA-PAC-REQUEST { include-pac [0] TRUE }."""
+    from protocol.messages import ext_types as x
+
+    value = x.PAPacRequest(True)
+    assert codec.encode(value) == H("3005a0030101ff")
+    assert codec.decode(H("3005a0030101ff"), x.PAPacRequest) == value
+    with pytest.raises(DecodeError):
+        codec.decode(H("3005a003010101"), x.PAPacRequest)  # BOOLEAN TRUE must be ff in DER
