@@ -20,8 +20,3 @@ class UsageError(AdminError):
 
     exit_code = 2
 
-
-class SetupError(AdminError):
-    """The realm's configuration, database or token cannot be used: exit status 2."""
-
-    exit_code = 2

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 from kdc.admin import keys as keymod
-from kdc.admin.errors import Refused, SetupError
+from kdc.admin.errors import Refused
 from kdc.admin.flags import Flag
 from kdc.config import Config
-from kdc.db import PrincipalEntry, PrincipalStore, StoreError, open_store
+from kdc.db import DatabaseMissing, PrincipalEntry, PrincipalStore, open_store
 from kdc.db.model import Attr, StoredKey
-from kdc.masterkey import MasterKey, MasterKeyError, create_master_key, open_master_key
+from kdc.masterkey import MasterKey, MasterKeyExists, create_master_key, open_master_key
 from protocol.crypto import Rng
 from protocol.messages.types import EncryptionKey
 from protocol.principal import Principal
@@ -165,8 +165,8 @@ class Admin:
         await self._refuse_existing_database(url)
         try:
             mk = create_master_key(self.config.master_key)
-        except MasterKeyError as exc:
-            raise (Refused if "already exists" in str(exc) else SetupError)(str(exc)) from None
+        except MasterKeyExists as exc:
+            raise Refused(str(exc)) from None
         try:
             entries = self._initial_entries(mk)
             store = open_store(url, create=True)
@@ -184,10 +184,8 @@ class Admin:
     async def _refuse_existing_database(self, url: str) -> None:
         try:
             store = open_store(url)
-        except StoreError as exc:
-            if "does not exist" in str(exc):
-                return
-            raise
+        except DatabaseMissing:
+            return
         try:
             if await store.list():
                 raise Refused(f"realm {self.realm} already exists in {url}; init changes nothing")

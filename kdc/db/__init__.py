@@ -10,6 +10,7 @@ from __future__ import annotations
 from kdc.db.errors import (
     DatabaseCorrupt,
     DatabaseLocked,
+    DatabaseMissing,
     NoSuchPrincipal,
     PrincipalExists,
     StoreError,
@@ -21,6 +22,7 @@ __all__ = [
     "Attr",
     "DatabaseCorrupt",
     "DatabaseLocked",
+    "DatabaseMissing",
     "NoSuchPrincipal",
     "PrincipalEntry",
     "PrincipalExists",

@@ -23,6 +23,10 @@ class NoSuchPrincipal(StoreError):
         super().__init__(f"principal {principal} does not exist")
 
 
+class DatabaseMissing(StoreError):
+    """The database does not exist yet (``kdcadmin init`` creates it)."""
+
+
 class DatabaseLocked(StoreError):
     """Another process held the database lock past the busy timeout."""
 

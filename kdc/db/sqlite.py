@@ -26,7 +26,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from kdc.db.errors import DatabaseCorrupt, DatabaseLocked, NoSuchPrincipal, PrincipalExists, StoreError
+from kdc.db.errors import (
+    DatabaseCorrupt,
+    DatabaseLocked,
+    DatabaseMissing,
+    NoSuchPrincipal,
+    PrincipalExists,
+    StoreError,
+)
 from kdc.db.model import PrincipalEntry, StoredKey
 from kdc.db.store import PrincipalStore, glob_regex
 from protocol.principal import Principal
@@ -108,7 +115,7 @@ class SQLiteStore(PrincipalStore):
     def open(cls, path: str, *, create: bool = False) -> SQLiteStore:
         """Open (with ``create``: create) the database at ``path`` and bring its schema up to date."""
         if not create and not os.path.exists(path):
-            raise StoreError(f"database {path} does not exist (run kdcadmin init)")
+            raise DatabaseMissing(f"database {path} does not exist (run kdcadmin init)")
         if create:
             _create_private_file(path)
         try:

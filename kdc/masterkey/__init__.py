@@ -37,7 +37,7 @@ from protocol.errors import IntegrityError
 from protocol.messages.types import EncryptionKey
 from protocol.principal import Principal
 
-__all__ = ["MasterKey", "MasterKeyError", "SealedKeyIntegrityError", "open_master_key", "create_master_key"]
+__all__ = ["MasterKey", "MasterKeyError", "MasterKeyExists", "SealedKeyIntegrityError", "open_master_key", "create_master_key"]
 
 BLOB_VERSION = 1
 _IV_LEN = 12
@@ -51,6 +51,10 @@ _TOKEN_LOCK = threading.RLock()
 
 class MasterKeyError(Exception):
     """A master-key or token problem; ``str()`` is one line naming it."""
+
+
+class MasterKeyExists(MasterKeyError):
+    """``create_master_key`` found a master key with that label already in the token."""
 
 
 class SealedKeyIntegrityError(MasterKeyError, IntegrityError):
@@ -84,7 +88,7 @@ def create_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_S
     session = _login(cfg)
     try:
         if _find_keys(session, cfg.key_label):
-            raise MasterKeyError(f"master key {cfg.key_label!r} already exists in token {cfg.token_label!r}")
+            raise MasterKeyExists(f"master key {cfg.key_label!r} already exists in token {cfg.token_label!r}")
         with _TOKEN_LOCK, _token_errors(f"token {cfg.token_label!r}: cannot create the master key"):
             key = session.generate_key(KeyType.AES, 256, label=cfg.key_label, id=b"1", store=True, template={
                 Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False, Attribute.PRIVATE: True,

@@ -51,3 +51,23 @@ def test_init_refuses_when_token_has_key(fresh, tmp_path):
     r = fresh.run("init")
     assert r.code == 1 and "master key 'kdcd-master' already exists" in r.err
     assert not fresh.db_path.exists()
+
+
+def test_failed_init_leaves_token_clean(fresh):
+    """If the database cannot be created, init fails (exit 2) and removes the master key it generated."""
+    good = fresh.config_path.read_text()
+    fresh.config_path.write_text(good.replace(str(fresh.db_path), str(fresh.db_path.parent / "missing" / "p.db")))
+    r = fresh.run("init")
+    assert r.code == 2 and "does not exist" in r.err and r.err.count("\n") == 1
+    fresh.config_path.write_text(good)
+    fresh.ok("init")  # a retry is not refused by a leftover key
+    fresh.clear_keys("krbtgt/EXAMPLE.TEST")
+
+
+def test_init_on_corrupt_database_touches_nothing(fresh):
+    """A damaged database file stops init before the token is touched."""
+    fresh.db_path.write_bytes(b"\x00garbage" * 512)
+    r = fresh.run("init")
+    assert r.code == 2 and "not a database" in r.err
+    fresh.db_path.unlink()
+    fresh.ok("init")

@@ -102,3 +102,24 @@ def test_unknown_scheme():
     """open_store names an unsupported URL scheme."""
     with pytest.raises(StoreError, match="unsupported scheme 'mysql'"):
         open_store("mysql://x/y")
+
+
+def test_migration_upgrades_old_database_keeping_rows(tmp_path, monkeypatch):
+    """Opening a database of an older schema version applies the newer migrations and keeps the data."""
+    import kdc.db.sqlite as backend
+
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    store = open_store(url, create=True)
+    run(store.add(entry("alice")))
+    run(store.close())
+    v2 = ("ALTER TABLE principals ADD COLUMN comment TEXT",)
+    monkeypatch.setattr(backend, "MIGRATIONS", backend.MIGRATIONS + (v2,))
+    monkeypatch.setattr(backend, "SCHEMA_VERSION", len(backend.MIGRATIONS))
+    store = open_store(url)
+    try:
+        assert run(store.get(entry("alice").principal)) == entry("alice")
+    finally:
+        run(store.close())
+    conn = sqlite3.connect(tmp_path / "p.sqlite3")
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 2
+    assert "comment" in {r[1] for r in conn.execute("PRAGMA table_info(principals)")}
