@@ -6,6 +6,7 @@ clients see what they see against MIT's KDC.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from protocol.constants import KeyUsage, LastReqType, MessageType, NameType, PADataType, TransitedType
@@ -25,6 +26,7 @@ from protocol.messages import (
 from protocol.principal import Principal
 
 from kdc.config import Config
+from kdc.db.errors import StoreError
 from kdc.db.model import PrincipalEntry
 from kdc.exchange import errors, rules
 from kdc.exchange.bits import Attr, KDCOption, TicketFlag
@@ -60,14 +62,22 @@ async def handle_as(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit:
         result = process_as(snap, ctx.config, now, ctx.rng)
     except errors.PreauthFailed:
         # MIT counts a wrong key toward lockout (fail_auth_count); skew is not a wrong key.
-        await ctx.store.record_failure(snap.client.principal, int(now))
+        await _record(ctx.store.record_failure(snap.client.principal, int(now)), audit)
         raise
     audit.reply_etype, audit.ticket_etype = result.reply_etype, result.ticket_etype
     audit.session_etype = result.session_etype
     if result.preauthenticated and snap.client.attributes & Attr.REQUIRES_PRE_AUTH:
         # As MIT's lockout module: last_success is kept for principals that pre-authenticate.
-        await ctx.store.record_success(snap.client.principal, int(now))
+        await _record(ctx.store.record_success(snap.client.principal, int(now)), audit)
     return result.reply
+
+
+async def _record(write: Awaitable[None], audit: Audit) -> None:
+    """Bookkeeping writes never decide the answer (MIT's KDB audit hook returns nothing either)."""
+    try:
+        await write
+    except StoreError as exc:
+        audit.detail = f"could not record the outcome: {exc}"[:200]
 
 
 def process_as(snap: AsSnapshot, config: Config, now: float, rng: Rng) -> AsResult:

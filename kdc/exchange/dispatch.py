@@ -84,8 +84,15 @@ async def _run(handler: Handler, req: KDCReq, data: bytes, ctx: KDCContext, now:
     except KDCError as err:
         _fail(audit, err.code, err.detail)
         sname = body.sname if body.sname is not None else Principal.krbtgt(ctx.config.realm).name
-        client = Principal.from_name(body.cname, body.realm) if body.cname is not None else None
-        return render_error(err, now, body.realm, sname, client)
+        return render_error(err, now, body.realm, sname, _client_of(body))
+
+
+def _client_of(body) -> Principal | None:
+    """The request's client for the KRB-ERROR's cname, when it names one that parses."""
+    try:
+        return Principal.from_name(body.cname, body.realm) if body.cname is not None else None
+    except ValueError:  # PrincipalParseError: an empty name-string
+        return None
 
 
 def _not_a_request(tag: int | None, ctx: KDCContext, now: float, audit: Audit) -> bytes | None:
@@ -167,7 +174,7 @@ def build_error_reply(
             body = decode(request, KDCReq).req_body
             realm = body.realm
             sname = body.sname or sname
-            client = Principal.from_name(body.cname, body.realm) if body.cname else None
+            client = _client_of(body)
         except Exception:
             pass
     return build_krb_error(code, when, realm, sname, client=client, e_text=e_text)

@@ -156,3 +156,29 @@ def _fuzz_realm():
 
 
 _FUZZ_REALM, _FUZZ_REQUESTS = _fuzz_realm()
+
+
+class LockedStore(FakeStore):
+    async def record_success(self, principal, when):
+        from kdc.db.errors import DatabaseLocked
+
+        raise DatabaseLocked("database is locked")
+
+
+def test_a_failed_bookkeeping_write_does_not_refuse_a_login():
+    """If recording last_success fails (database locked), the AS-REP is still sent and the audit says why."""
+    realm = CoreRealm(store=LockedStore())
+    realm.add_user("alice", "secret")
+    reply, audit = run(realm, realm.as_req("alice", padata=(realm.enc_timestamp(realm.user_key("alice", 18)),)))
+    assert decode(reply, KDCRep).msg_type == MessageType.KRB_AS_REP
+    assert audit.result == "ok" and "locked" in audit.detail
+
+
+def test_error_for_a_request_with_an_empty_client_name():
+    """A client name with no components is C_PRINCIPAL_UNKNOWN, not an internal error."""
+    from protocol.messages import PrincipalName
+
+    realm = CoreRealm()
+    reply, audit = run(realm, realm.as_req("alice", cname=PrincipalName(1, ())))
+    err = krb_error(reply)
+    assert err.error_code == ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN and err.cname is None
