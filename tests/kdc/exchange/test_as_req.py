@@ -203,3 +203,24 @@ def test_first_round_trip_unseals_nothing(realm):
     before = realm.master_key.unseals
     error_of(realm, realm.as_req("alice"))
     assert realm.master_key.unseals == before
+
+
+def test_postdating_refused_when_disallowed(realm):
+    """ALLOW_POSTDATE for a client with DISALLOW_POSTDATED: KDC_ERR_CANNOT_POSTDATE."""
+    realm.update("alice", attributes=Attr.REQUIRES_PRE_AUTH | Attr.DISALLOW_POSTDATED)
+    assert error_of(realm, realm.as_req("alice", options=KDCOption.ALLOW_POSTDATE)).code == ErrorCode.KDC_ERR_CANNOT_POSTDATE
+
+
+def test_renewable_ok_turns_a_long_till_into_renewable(realm):
+    """RENEWABLE-OK with till beyond max_life: endtime at max_life, RENEWABLE with renew-till = till (RFC 4120 3.1.3)."""
+    till = T0 + 2 * 86400
+    creds = realm.kinit("alice", options=KDCOption.RENEWABLE_OK, till=till)
+    assert creds.enc.endtime == T0 + 10 * 3600
+    assert creds.enc.flags & TicketFlag.RENEWABLE and creds.enc.renew_till == till
+
+
+def test_disallow_renewable_means_no_renew_till(realm):
+    """A client with DISALLOW_RENEWABLE asking RENEWABLE gets a plain ticket (MIT drops the flag)."""
+    realm.update("alice", attributes=Attr.REQUIRES_PRE_AUTH | Attr.DISALLOW_RENEWABLE)
+    creds = realm.kinit("alice", options=KDCOption.RENEWABLE, rtime=T0 + 86400)
+    assert not creds.enc.flags & TicketFlag.RENEWABLE and creds.enc.renew_till is None
