@@ -51,6 +51,16 @@ def test_kinit_over_tcp_only(kdcd_realm, tmp_path):
     assert new[-1]["result"] == "ok"
 
 
+@pytest.mark.parametrize("tcp_only", [False, True])
+def test_kinit_and_kvno_over_ipv6(kdcd_realm, tmp_path, tcp_only):
+    """kdcd serves the [::1] address too: kinit and kvno over IPv6 (UDP, then TCP only)."""
+    cc = tmp_path / "cc"
+    ok(kdcd_realm.kinit("carol", ccache=cc, tcp_only=tcp_only, ipv6=True))
+    ok(kdcd_realm.run("kvno", "HTTP/www.test", ccache=cc, tcp_only=tcp_only, ipv6=True))
+    event = last_event(kdcd_realm, "kdc.tgs_req", service="HTTP/www.test@EXAMPLE.TEST")
+    assert event["peer"].startswith("[::1]:") and event["transport"] == ("tcp" if tcp_only else "udp")
+
+
 def test_kvno_gets_a_service_ticket(kdcd_realm, tmp_path):
     """kvno for a service after kinit prints its kvno and the ticket is in the cache (TGS)."""
     cc = tmp_path / "cc"

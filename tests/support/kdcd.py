@@ -66,15 +66,18 @@ class Kdcd:
     log_path: Path | None = None
     workers: int = 1
     passwords: dict[str, str] = field(default_factory=dict)
+    port6: int | None = None  # the [::1] port, when the realm also listens on IPv6
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def krb5_conf(self, tcp_only: bool = False, extra_libdefaults: str = "") -> Path:
-        """A complete small krb5.conf for MIT tools; ``tcp_only`` sets udp_preference_limit = 1."""
-        name = "krb5-tcp.conf" if tcp_only else "krb5.conf"
+    def krb5_conf(self, tcp_only: bool = False, extra_libdefaults: str = "", ipv6: bool = False) -> Path:
+        """A complete small krb5.conf for MIT tools; ``tcp_only`` sets udp_preference_limit = 1,
+        ``ipv6`` points at the [::1] listener instead of 127.0.0.1."""
+        name = f"krb5{'-tcp' if tcp_only else ''}{'-v6' if ipv6 else ''}.conf"
         path = self.folder / name
+        kdc = f"[::1]:{self.port6}" if ipv6 else self.address
         path.write_text(
             "[libdefaults]\n"
             f"    default_realm = {self.realm.name}\n"
@@ -82,15 +85,16 @@ class Kdcd:
             "    dns_canonicalize_hostname = false\n"
             + ("    udp_preference_limit = 1\n" if tcp_only else "")
             + extra_libdefaults
-            + f"[realms]\n    {self.realm.name} = {{\n        kdc = {self.address}\n    }}\n"
+            + f"[realms]\n    {self.realm.name} = {{\n        kdc = {kdc}\n    }}\n"
             + f"[domain_realm]\n    .test = {self.realm.name}\n"
         )
         return path
 
-    def client_env(self, ccache: Path | None = None, tcp_only: bool = False, **extra: str) -> dict[str, str]:
-        """Environment for MIT client tools: this krb5.conf, a private ccache, no replay cache dir."""
+    def client_env(self, ccache: Path | None = None, tcp_only: bool = False, ipv6: bool = False,
+                   **extra: str) -> dict[str, str]:
+        """Environment for MIT client tools: this krb5.conf, a private ccache and replay cache dir."""
         env = dict(self.realm.env)
-        env["KRB5_CONFIG"] = str(self.krb5_conf(tcp_only))
+        env["KRB5_CONFIG"] = str(self.krb5_conf(tcp_only, ipv6=ipv6))
         env["KRB5CCNAME"] = f"FILE:{ccache or self.folder / 'ccache'}"
         env["KRB5RCACHEDIR"] = str(self.folder)
         env.pop("KRB5_KTNAME", None)
@@ -98,18 +102,19 @@ class Kdcd:
         return env
 
     def run(self, *argv: str, input: str | None = None, ccache: Path | None = None,
-            tcp_only: bool = False, timeout: float = 60, env: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+            tcp_only: bool = False, timeout: float = 60, env: dict[str, str] | None = None,
+            ipv6: bool = False) -> subprocess.CompletedProcess[str]:
         """Run an MIT client tool against this kdcd (output captured as text)."""
         return subprocess.run(list(argv), input=input if input is not None else "", text=True,
                               capture_output=True, timeout=timeout,
-                              env=env or self.client_env(ccache, tcp_only))
+                              env=env or self.client_env(ccache, tcp_only, ipv6))
 
     def kinit(self, principal: str, password: str | None = None, *flags: str, ccache: Path | None = None,
-              tcp_only: bool = False) -> subprocess.CompletedProcess[str]:
+              tcp_only: bool = False, ipv6: bool = False) -> subprocess.CompletedProcess[str]:
         """``kinit [flags] principal`` with the password on stdin."""
         pw = password if password is not None else self.passwords[principal]
-        return self.run("kinit", *flags, principal, input=pw + "\n", ccache=ccache, tcp_only=tcp_only)
+        return self.run("kinit", *flags, principal, input=pw + "\n", ccache=ccache, tcp_only=tcp_only,
+                        ipv6=ipv6)
 
     def events(self, name: str | None = None) -> list[dict[str, Any]]:
         """kdcd's JSON log events so far (only those named ``name`` if given)."""
@@ -172,20 +177,26 @@ def _kill_group(pgid: int) -> None:
 
 
 def make_realm(folder: Path, *, users: dict[str, str] | None = None, services: list[str] | None = None,
-               extra_toml: str = "") -> tuple[TestRealm, int]:
-    """A realm whose config listens on one free loopback port for both UDP and TCP."""
+               extra_toml: str = "", ipv6: bool = False) -> tuple[TestRealm, int]:
+    """A realm whose config listens on one free loopback port for both UDP and TCP
+    (and with ``ipv6`` on another on [::1], recorded as ``realm.port6``)."""
     port = free_udp_tcp_port()
-    address = f"127.0.0.1:{port}"
-    realm = build_realm(folder, udp=[address], tcp=[address],
+    addresses = [f"127.0.0.1:{port}"]
+    port6 = free_udp_tcp_port("::1") if ipv6 else None
+    if port6:
+        addresses.append(f"[::1]:{port6}")
+    realm = build_realm(folder, udp=addresses, tcp=addresses,
                         users=dict(USERS) if users is None else users,
                         services=list(SERVICES) if services is None else services, extra_toml=extra_toml)
+    realm.port6 = port6  # type: ignore[attr-defined]
     return realm, port
 
 
 def start_kdcd(realm: TestRealm, port: int, folder: Path, *, workers: int = 1) -> Kdcd:
     """Start kdcd for ``realm``; on a lost port race, move to another free port and retry."""
     for attempt in range(3):
-        kdcd = Kdcd(realm, port, folder, workers=workers, passwords=dict(realm.passwords))
+        kdcd = Kdcd(realm, port, folder, workers=workers, passwords=dict(realm.passwords),
+                    port6=getattr(realm, "port6", None))
         try:
             return kdcd.start(*(["--workers", str(workers)] if workers > 1 else []))
         except RuntimeError as exc:
@@ -204,9 +215,10 @@ def _move_port(realm: TestRealm, old: int) -> int:
 
 @pytest.fixture(scope="module")
 def kdcd_realm(tmp_path_factory: pytest.TempPathFactory):
-    """A realm (alice, bob, carol; host/server.test, HTTP/www.test) served by a kdcd, per module."""
+    """A realm (alice, bob, carol; host/server.test, HTTP/www.test) served by a kdcd on
+    127.0.0.1 and [::1], per module."""
     folder = tmp_path_factory.mktemp("kdcd-realm")
-    realm, port = make_realm(folder)
+    realm, port = make_realm(folder, ipv6=True)
     kdcd = start_kdcd(realm, port, folder)
     try:
         yield kdcd
