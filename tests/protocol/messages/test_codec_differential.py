@@ -166,7 +166,7 @@ def test_arbitrary_bytes_with_a_plausible_prefix(cls: Any, tail: bytes, head: by
 
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from([0, 1, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 246, 247, 248, 249,
-                        250, 251, 252, 253, 254, 255, 256, 257, 1000, 65000, 65520]),
+                        250, 251, 252, 253, 254, 255, 256, 257, 1000, 65000, 65500]),
        st.integers(0, 255), st.integers(0, 3))
 def test_length_form_boundaries_agree(size: int, fill: int, edit: int) -> None:
     """Around the short/0x81/0x82 length-form boundaries (X.690 10.1) both codecs give the
