@@ -4,7 +4,8 @@ can tell an oracle quirk from a fast-codec bug.
 pyasn1 0.6.5 (the reference's engine) has two deviations that the fast codec does not copy:
 
 1. Its INTEGER encoder emits a redundant leading 0xFF for -2**(8k-1): -128 becomes
-   ``02 02 ff 80`` instead of ``02 01 80`` (X.690 8.3.2 forbids the extra octet). The
+   ``02 02 ff 80`` instead of ``02 01 80`` (X.690 8.3.2 forbids the extra octet; reported
+   upstream as https://github.com/pyasn1/pyasn1/issues/117). The
    reference's re-encode check then also refuses the correct ``02 01 80``. NameType
    NT_MS_PRINCIPAL is -128, so this matters on the wire.
 2. Its DER Sequence encoder omits an OPTIONAL SEQUENCE OF that is present but empty
@@ -22,7 +23,7 @@ from typing import Any
 
 NON_MINIMAL_IN_PYASN1 = frozenset(-(2 ** (8 * k - 1)) for k in range(1, 9))
 
-# (class name, field name) of OPTIONAL SEQUENCE OF fields.
+# Field names of the OPTIONAL SEQUENCE OF components in protocol.messages.types.
 OPTIONAL_SEQUENCES = {
     "caddr",
     "authorization_data",
