@@ -294,8 +294,9 @@ _SMALL_INT = {v: bytes((T_INTEGER, 1, v & 0xFF)) for v in range(-128, 128)}
 
 
 def int_tlv(v: int, lo: int, hi: int) -> bytes:
-    """An INTEGER element for ``v``, which must lie in [lo, hi]."""
-    if not isinstance(v, int):
+    """An INTEGER element for ``v``, which must lie in [lo, hi] (a bool is refused, as by
+    the reference: True where a number belongs is a caller's bug)."""
+    if not isinstance(v, int) or v.__class__ is bool:
         raise EncodeError(f"INTEGER value must be int, not {type(v).__name__}")
     if v < lo or v > hi:
         raise EncodeError(f"INTEGER {v} out of range [{lo}, {hi}]")
@@ -348,11 +349,13 @@ _time_enc_cache: dict[int, bytes] = {}
 
 def time_tlv(v: int) -> bytes:
     """A GeneralizedTime element ``YYYYMMDDHHMMSSZ`` for POSIX seconds ``v`` (years 1970..9999)."""
-    b = _time_enc_cache.get(v)
+    # Only exact ints hit the cache: 1.0 and True hash like 1 and must not be taken for it.
+    b = _time_enc_cache.get(v) if v.__class__ is int else None
     if b is not None:
         return b
-    if not isinstance(v, int):
+    if not isinstance(v, int) or v.__class__ is bool:
         raise EncodeError(f"KerberosTime must be int seconds, not {type(v).__name__}")
+    v = int(v)
     if v < _TIME_MIN or v > _TIME_MAX:
         raise EncodeError(f"KerberosTime {v} outside years 1970..9999")
     days, secs = divmod(v, 86400)
@@ -373,7 +376,7 @@ def e_time(tag: int, v: int) -> bytes:
 
 def e_flags(tag: int, v: int) -> bytes:
     """KerberosFlags as MIT sends them: exactly 32 bits, no unused bits."""
-    if not isinstance(v, int):
+    if not isinstance(v, int) or v.__class__ is bool:
         raise EncodeError(f"KerberosFlags must be int, not {type(v).__name__}")
     if v < 0 or v > UINT32_MAX:
         raise EncodeError(f"KerberosFlags {v:#x} does not fit in 32 bits")

@@ -227,3 +227,13 @@ def test_encode_refuses_unrepresentable_values(case: str) -> None:
     """Values outside the ASN.1 types raise EncodeError, never a stray TypeError/ValueError."""
     with pytest.raises(EncodeError):
         codec.encode(ENCODE_REFUSED[case])
+
+
+def test_encode_refuses_bools_and_floats_even_when_cached() -> None:
+    """True and 1700000000.0 hash like 1 and 1700000000 but are not integers: refused even
+    right after the int was encoded (and cached), as the reference refuses them."""
+    codec.encode(t.PAEncTSEnc(1700000000))
+    for bad in (t.PAEncTSEnc(1700000000.0), t.PAEncTSEnc(True), t.PrincipalName(True, ()),  # type: ignore[arg-type]
+                t.APReq(True, t.Ticket("R", KRBTGT_VALUE, t.EncryptedData(1, b"")), t.EncryptedData(1, b""))):
+        with pytest.raises(EncodeError):
+            codec.encode(bad)
