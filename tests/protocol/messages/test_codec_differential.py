@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from protocol.errors import DecodeError
+from protocol.errors import DecodeError, EncodeError
 from protocol.messages import codec, reference
 from protocol.messages import types as t
 from tests.protocol.messages.oracle import has_quirk
@@ -179,3 +179,34 @@ def test_length_form_boundaries_agree(size: int, fill: int, edit: int) -> None:
     padded = bytes((0x30, 0x84)) + n.to_bytes(4, "big") + octets[len(octets) - n :]
     assert isinstance(outcome(lambda: codec.decode(padded, t.EncryptedData)), DecodeError)
     assert isinstance(outcome(lambda: reference.decode(padded, t.EncryptedData)), DecodeError)
+
+
+BAD_VALUES = st.sampled_from(
+    [None, True, 1.5, "x", b"x", (), (1,), -1, 5, 2**31, 2**32, -(2**31) - 1, 10**6, 253402300800, "\udc80", ("\udc80",)]
+)
+
+
+def encode_outcome(module: Any, value: Any) -> Any:
+    try:
+        return module.encode(value)
+    except Exception as exc:  # the assertion below names the type that escaped
+        return exc
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(typed_messages, st.data())
+def test_encode_refuses_exactly_what_the_reference_refuses(item: tuple[type, Any], data: Any) -> None:
+    """With one field replaced by a wrong-typed or out-of-range value, both codecs raise
+    EncodeError, or both encode it to the same octets (e.g. a still-valid value)."""
+    import dataclasses
+
+    cls, message = item
+    names = [f.name for f in dataclasses.fields(message) if f.name != "raw"]
+    name = data.draw(st.sampled_from(names))
+    broken = dataclasses.replace(message, **{name: data.draw(BAD_VALUES)})
+    assume(not has_quirk(broken))
+    fast, ref = encode_outcome(codec, broken), encode_outcome(reference, broken)
+    if isinstance(fast, bytes) or isinstance(ref, bytes):
+        assert fast == ref
+    else:
+        assert isinstance(fast, EncodeError) and isinstance(ref, EncodeError), (fast, ref)
