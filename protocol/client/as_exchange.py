@@ -76,6 +76,7 @@ class ASExchange:
         self.cookie: PAData | None = None
         self.info: tuple[ETypeInfo2Entry, ...] = ()
         self.preauth_key: EncryptionKey | None = None
+        self.reply_key: EncryptionKey | None = None
         self.skew_retried = False
         self._now = now
         self._send(now, preauth=False)
@@ -188,6 +189,7 @@ class ASExchange:
         if rep.msg_type != MessageType.KRB_AS_REP:
             raise UnexpectedReply("expected an AS-REP")
         key = self._reply_key(rep)
+        self.reply_key = key  # the client's long-term key that worked (kdc-bench reuses it)
         plain = open_enc(key, KeyUsage.AS_REP_ENCPART, rep.enc_part, "AS-REP enc-part")
         enc = decode_or_malformed(plain, EncKDCRepPart)
         check_kdc_reply(Expected(self.body, self.client, self.server), rep, enc)
