@@ -18,13 +18,21 @@ saves. We log in exactly once per MasterKey (real HSMs lock a token after a few 
 
 PKCS#11 sessions do not survive ``fork()``: a multi-process kdcd opens the master key in
 each worker after forking.
+
+SoftHSM2's file store rewrites ``token.object`` in place on every C_Login. A process killed
+in the middle of that write leaves the file empty and the token gone (NoSuchToken), and
+with it the master key: back up the token folder after ``kdcadmin init``. We block the
+catchable termination signals during login so that SIGTERM, SIGINT or SIGHUP is delivered
+after the write, never inside it; SIGKILL cannot be blocked (measured: tests/kdc/admin).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import struct
 import threading
+from contextlib import contextmanager
 from collections import OrderedDict
 
 import pkcs11
@@ -232,9 +240,21 @@ def _login(cfg: MasterKeyConfig) -> pkcs11.Session:
         return _open_session(token, pin, cfg.token_label)
 
 
+@contextmanager
+def _signals_deferred():
+    """Hold back termination signals for the duration (they are delivered when it ends)."""
+    held = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _open_session(token: pkcs11.Token, pin: str, label: str) -> pkcs11.Session:
     try:
-        return token.open(rw=True, user_pin=pin)
+        with _signals_deferred():  # SoftHSM rewrites token.object during login (module docstring)
+            return token.open(rw=True, user_pin=pin)
     except pkcs11.PinIncorrect:
         raise MasterKeyError(f"wrong PIN for token {label!r}") from None
     except pkcs11.PinLocked:

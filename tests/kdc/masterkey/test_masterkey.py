@@ -171,3 +171,22 @@ def test_wrong_pin_fails_in_fresh_process(softhsm_token, tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, **softhsm_token.env),
                          capture_output=True, text=True, timeout=60, cwd=os.getcwd())
     assert out.stdout.strip() == "wrong PIN for token 'kdcd'", out.stderr
+
+
+def test_login_defers_termination_signals(softhsm_token, tmp_path):
+    """A SIGTERM sent while logging in waits until the login (SoftHSM's token.object rewrite) is over.
+
+    A fresh process blocks in C_Login while we cannot time a signal into it, so the check is on
+    the mechanism: during ``_signals_deferred`` SIGTERM is pending, not delivered; after it, the
+    default action runs.
+    """
+    code = (
+        "import os, signal, sys\n"
+        "from kdc.masterkey import _signals_deferred\n"
+        "with _signals_deferred():\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    print('still alive inside', flush=True)\n"
+        "print('not reached', flush=True)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout == "still alive inside\n" and out.returncode == -15
