@@ -190,3 +190,12 @@ def test_login_defers_termination_signals(softhsm_token, tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout == "still alive inside\n" and out.returncode == -15
+
+
+def test_cache_never_serves_a_replaced_key(mk):
+    """A row re-keyed under the same (principal, kvno, enctype) gets the new key, not the cached old one."""
+    old = mk.seal(ALICE, 1, KEY)
+    assert mk.unseal(ALICE, old) == KEY
+    new_key = EncryptionKey(18, bytes(32))
+    new = mk.seal(ALICE, 1, new_key)
+    assert mk.unseal(ALICE, new) == new_key
