@@ -137,6 +137,9 @@ def run_worker(config: Config, *, reuse_port: bool = False, ready: Ready | None 
     except StartupError as exc:
         report(str(exc))
         return 1
+    except Exception as exc:  # a bug at start-up is still reported on one line
+        report(f"cannot start: {type(exc).__name__}: {exc}")
+        return 1
     report(None)
     reactor.run(installSignalHandlers=False)
     return daemon.exit_status
