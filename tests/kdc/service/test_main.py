@@ -93,14 +93,15 @@ def test_missing_token_exits_1_before_binding(realm, tmp_path):
             s.close()
 
 
-def test_wrong_pin_exits_1_before_binding(realm, tmp_path):
-    """A wrong PIN: one line, status 1, nothing bound."""
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_wrong_pin_exits_1_before_binding(realm, tmp_path, workers):
+    """A wrong PIN: one line (once, however many workers), status 1, nothing bound."""
     pin = tmp_path / "wrong.pin"
     pin.write_text("999999\n")
     config = variant(realm, tmp_path, f'pin_file = "{realm.token.pin_file}"', f'pin_file = "{pin}"')
     held = holding_port(realm.port)
     try:
-        assert_one_line(run_kdcd(config, realm.env), 1, "PIN")
+        assert_one_line(run_kdcd(config, realm.env, "--workers", workers), 1, "PIN")
     finally:
         for s in held:
             s.close()
