@@ -22,16 +22,20 @@ def request_digest(data: bytes) -> bytes:
 
 
 class LookasideCache:
-    """Replies by request digest for ``window`` seconds, at most ``max_entries`` of them.
+    """Replies by request digest for ``window`` seconds: at most ``max_entries`` of them and
+    ``max_bytes`` of replies in all (MIT caps its cache at 10 MB the same way), so a flood of
+    distinct requests cannot grow it without bound.
 
     Entries are kept in insertion order, which is also expiry order, so expired entries
     and the overflow are both trimmed from the front in O(1) each.
     """
 
-    def __init__(self, window: float, max_entries: int = 8192,
+    def __init__(self, window: float, max_entries: int = 8192, max_bytes: int = 16 << 20,
                  clock: Callable[[], float] | None = None) -> None:
         self.window = window
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0  # bytes of cached replies
         self._clock = clock or time.monotonic
         self._entries: OrderedDict[bytes, tuple[float, bytes, Any]] = OrderedDict()
         self.hits = 0
@@ -58,10 +62,19 @@ class LookasideCache:
         """Remember ``reply`` (and the audit record that produced it) for ``digest``."""
         if not self.enabled:
             return
-        self._entries.pop(digest, None)
+        if len(reply) > self.max_bytes:
+            return
+        self._forget(digest)
         self._entries[digest] = (self._clock() + self.window, reply, audit)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        self.size += len(reply)
+        while len(self._entries) > self.max_entries or self.size > self.max_bytes:
+            _, (_, old, _) = self._entries.popitem(last=False)
+            self.size -= len(old)
+
+    def _forget(self, digest: bytes) -> None:
+        entry = self._entries.pop(digest, None)
+        if entry is not None:
+            self.size -= len(entry[1])
 
     def _expire(self) -> None:
         now = self._clock()
@@ -70,4 +83,4 @@ class LookasideCache:
             digest, (expires, _, _) = next(iter(entries.items()))
             if expires > now:
                 return
-            del entries[digest]
+            self._forget(digest)

@@ -47,3 +47,24 @@ def test_digest_distinguishes_one_bit():
     a, b = b"\x00" * 32, b"\x00" * 31 + b"\x01"
     assert request_digest(a) != request_digest(b)
     assert request_digest(a) != a and len(request_digest(a)) == 32
+
+
+def test_bounded_by_total_reply_bytes():
+    """The cache holds at most max_bytes of replies, dropping the oldest; size is tracked exactly."""
+    cache = LookasideCache(60, max_entries=100, max_bytes=1000, clock=FakeClock())
+    keys = [request_digest(bytes([i])) for i in range(4)]
+    for k in keys:
+        cache.put(k, b"r" * 400)
+    assert len(cache) == 2 and cache.size == 800
+    assert cache.get(keys[1]) is None and cache.get(keys[3]) == (b"r" * 400, None)
+    cache.put(request_digest(b"huge"), b"h" * 2000)  # larger than the whole cache: not kept
+    assert cache.get(request_digest(b"huge")) is None and cache.size == 800
+
+
+def test_expiry_releases_size():
+    """Expired entries give their bytes back."""
+    clock = FakeClock()
+    cache = LookasideCache(5, max_bytes=1000, clock=clock)
+    cache.put(request_digest(b"a"), b"x" * 300)
+    clock.now += 6
+    assert cache.get(request_digest(b"a")) is None and cache.size == 0
