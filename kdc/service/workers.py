@@ -4,7 +4,8 @@ The supervisor itself opens nothing (no store, no token, no socket): each worker
 own store and PKCS#11 session after the fork, since neither survives one, and binds the
 shared addresses with SO_REUSEPORT. A worker reports on a pipe whether it serves or why it
 cannot; the supervisor prints the first reason once and stops the others. A worker that
-dies later is replaced, unless workers keep dying (then the whole kdcd stops, status 1).
+dies later (non-zero status or killed) is replaced, unless workers keep dying (then the
+whole kdcd stops, status 1); one that stopped cleanly on a signal of its own is not.
 """
 
 from __future__ import annotations
@@ -92,7 +93,9 @@ class Supervisor:
                 break
             index = self.children.pop(pid)
             code = os.waitstatus_to_exitcode(wait_status)
-            if self.stopping:
+            if self.stopping or code == 0:
+                # Status 0 is a worker stopped on purpose (a signal sent to it, or Ctrl-C
+                # reaching the whole process group before this process saw it): not a death.
                 status = status or (1 if code != 0 else 0)
                 continue
             self.log.error("kdcd.worker_died", pid=pid, worker=index, exit_status=code)
