@@ -86,26 +86,36 @@ def probe(i: int) -> bytes:
     return as_req(f"probe{i}", nonce=i + 1)
 
 
-def exchange_all(address: str, datagrams: list[bytes], batch: int = 64) -> list[list[bytes]]:
+def exchange_all(address: str, datagrams: list[bytes], batch: int = 16) -> list[list[bytes]]:
     """Send each datagram from its own socket followed by a probe; return what each socket got.
 
     The probe's answer proves the daemon processed that socket's datagram (it read it first);
-    a short wait afterwards catches any late answer to the datagram itself.
+    a short wait afterwards catches any late answer to the datagram itself. Small batches
+    keep the daemon's socket buffer from overflowing, which would lose probes.
     """
     host, port = address.rsplit(":", 1)
-    results: list[list[bytes]] = []
-    for start in range(0, len(datagrams), batch):
-        socks = []
-        for i, data in enumerate(datagrams[start:start + batch]):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.sendto(data, (host, int(port)))
-            s.sendto(probe(start + i), (host, int(port)))
-            socks.append(s)
-        results.extend(_collect(socks))
-    return results
+    socks: list[socket.socket] = []
+    got: dict[socket.socket, list[bytes]] = {}
+    try:
+        for start in range(0, len(datagrams), batch):
+            fresh = []
+            for i, data in enumerate(datagrams[start:start + batch]):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                fresh.append(s)
+                s.sendto(data, (host, int(port)))
+                s.sendto(probe(start + i), (host, int(port)))
+            got.update(_await_probes(fresh))
+        time.sleep(0.3)  # late answers to the datagrams themselves would arrive by now
+        for s in socks:
+            got[s].extend(_pending(s))
+    finally:
+        for s in socks:
+            s.close()
+    return [[d for d in got[s] if not _is_probe_answer(d)] for s in socks]
 
 
-def _collect(socks: list[socket.socket], timeout: float = 20.0) -> list[list[bytes]]:
+def _await_probes(socks: list[socket.socket], timeout: float = 20.0) -> dict[socket.socket, list[bytes]]:
     got: dict[socket.socket, list[bytes]] = {s: [] for s in socks}
     deadline = time.monotonic() + timeout
     waiting = set(socks)
@@ -117,16 +127,17 @@ def _collect(socks: list[socket.socket], timeout: float = 20.0) -> list[list[byt
             if _is_probe_answer(data):
                 waiting.discard(s)
     assert not waiting, f"{len(waiting)} probes unanswered"
-    time.sleep(0.3)
-    for s in socks:
-        s.setblocking(False)
-        while True:
-            try:
-                got[s].append(s.recv(70000))
-            except BlockingIOError:
-                break
-        s.close()
-    return [[d for d in got[s] if not _is_probe_answer(d)] for s in socks]
+    return got
+
+
+def _pending(s: socket.socket) -> list[bytes]:
+    s.setblocking(False)
+    out = []
+    while True:
+        try:
+            out.append(s.recv(70000))
+        except BlockingIOError:
+            return out
 
 
 def _is_probe_answer(data: bytes) -> bool:
