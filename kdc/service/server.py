@@ -22,6 +22,7 @@ from kdc.service.tcp import KDCStreamFactory
 from kdc.service.udp import KDCDatagramProtocol, format_peer
 
 TCP_BACKLOG = 128
+UDP_RECEIVE_BUFFER = 4 << 20
 # The largest UDP payload; Twisted's default read size (8192) would truncate big requests.
 MAX_DATAGRAM = 65535
 
@@ -63,6 +64,10 @@ def bind_socket(host: str, port: int, transport: str, reuse_port: bool = False) 
 def _set_options(sock: socket.socket, family: int, transport: str, reuse_port: bool) -> None:
     if transport == "tcp":
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    else:
+        # A burst of datagrams waits in the kernel while a worker is busy; the default
+        # buffer (~200 KB) drops them sooner. The kernel caps this at net.core.rmem_max.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     if family == socket.AF_INET6:
