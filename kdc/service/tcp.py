@@ -3,8 +3,8 @@
 Resource limits, because every connection costs memory and a file descriptor: a request
 larger than ``max_request_size`` (or a length prefix with the reserved high bit) is answered
 with KRB_ERR_FIELD_TOOLONG, as 7.2.2 says, and the connection closed; the frame decoder
-never allocates a declared length before its bytes arrive; a connection idle for
-``idle_timeout`` seconds is closed; and past ``max_connections`` the oldest connection is
+never allocates a declared length before its bytes arrive; a connection without a whole
+request for ``idle_timeout`` seconds is closed, however slowly it trickles bytes; and past ``max_connections`` the oldest connection is
 dropped to admit the new one, so idle connections cannot lock clients out.
 """
 
@@ -48,12 +48,15 @@ class KDCStreamProtocol(Protocol):
     def dataReceived(self, data: bytes) -> None:
         if self._closing:
             return
-        self._touch()
         try:
             frames = self._decoder.feed(data)
         except FramingError as exc:
             self._refuse(exc)
             return
+        if frames:
+            # Only whole requests count as activity: a client trickling a byte at a time
+            # must still send a request within the idle timeout (no slowloris).
+            self._touch()
         self._queue.extend(frames)
         if len(self._queue) > MAX_QUEUED_REQUESTS:
             self.factory.log.info("kdc.tcp_closed", peer=self.peer, reason="too many pipelined requests")

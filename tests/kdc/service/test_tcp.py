@@ -118,6 +118,21 @@ def test_idle_connection_closed_after_timeout():
     assert asyncio.run(body()) == (True, True)
 
 
+def test_trickled_partial_request_does_not_keep_connection_open():
+    """Bytes that never complete a request do not reset the idle timer (slowloris)."""
+    async def body():
+        factory = make_factory(idle_timeout=30)
+        proto, transport = connect(factory)
+        frame = encode_frame(b"x" * 100)
+        for i in range(3):
+            factory.clock.advance(9)
+            proto.dataReceived(frame[i:i + 1])
+        factory.clock.advance(4)
+        return transport.disconnecting
+
+    assert asyncio.run(body()) is True
+
+
 def test_idle_timer_waits_for_in_flight_request():
     """The idle timer never closes a connection whose request the KDC is still answering."""
     async def body():
