@@ -232,8 +232,9 @@ class EncKDCRepPart:
     renew-till [8] KerberosTime OPTIONAL, srealm [9] Realm, sname [10] PrincipalName,
     caddr [11] HostAddresses OPTIONAL, encrypted-pa-data [12] SEQUENCE OF PA-DATA OPTIONAL -- RFC 6806 }
 
-    ``tag`` is the APPLICATION tag: 25 (AS) or 26 (TGS). MIT sends 25 in AS replies and
-    26 in TGS replies; clients accept either.
+    ``tag`` is the APPLICATION tag: 25 (AS) or 26 (TGS). RFC 4120 says 25 in AS replies,
+    but MIT's KDC sends 26 in both (tests/data/mit captures), and MIT, Heimdal and Windows
+    clients accept either, so decoders must too.
     """
 
     key: EncryptionKey
