@@ -40,7 +40,7 @@ class LoopStats:
 
 
 class _Slot:
-    __slots__ = ("sock", "ctx", "maker", "t0", "buf", "want", "out", "connected", "served", "request")
+    __slots__ = ("sock", "ctx", "maker", "t0", "buf", "want", "out", "connected", "served", "request", "busy")
 
     def __init__(self) -> None:
         self.sock = None
@@ -53,6 +53,7 @@ class _Slot:
         self.connected = False
         self.served = 0
         self.request = b""
+        self.busy = False
 
 
 class _Loop:
@@ -87,6 +88,7 @@ class _Loop:
         self.next_maker = (self.next_maker + 1) % len(self.makers)
         data, slot.ctx = maker.make()
         slot.maker = maker
+        slot.busy = True
         self.issued += 1
         self.inflight += 1
         self.stats.sent += 1
@@ -163,6 +165,7 @@ class _Loop:
             if reply is not None:
                 self.stats.latencies_us.append(int((now - slot.t0) * 1e6))
         slot.ctx = None
+        slot.busy = False
         self.inflight -= 1
         # A fresh socket after a timeout, so a late reply is never taken for the next request's.
         if self.transport == "tcp" or outcome in ("timeout", "io-error"):
@@ -178,10 +181,10 @@ class _Loop:
             except OSError:
                 self.finish(slot, None, "io-error")
                 return
-            if slot.ctx is not None:  # a late reply to a request already timed out is dropped
+            if slot.busy:  # a late reply to a request already timed out is dropped
                 self.finish(slot, reply)
             return
-        if slot.ctx is None:  # an idle connection the KDC closed: drop it, the next request reopens
+        if not slot.busy:  # an idle connection the KDC closed: drop it, the next request reopens
             self._close(slot)
             return
         if events & (select.EPOLLERR | select.EPOLLHUP) and not events & select.EPOLLIN:
@@ -221,7 +224,7 @@ class _Loop:
     def expire(self) -> None:
         now = time.perf_counter()
         for slot in self.slots:
-            if slot.ctx is not None and now - slot.t0 > self.limits.timeout:
+            if slot.busy and now - slot.t0 > self.limits.timeout:
                 self.finish(slot, None, "timeout")
 
     # -- the loop -------------------------------------------------------------------------
