@@ -101,16 +101,17 @@ def worker(index: int, args: argparse.Namespace, prepared, barrier, conn) -> Non
             cpu = args.cpus[index % len(args.cpus)]
             os.sched_setaffinity(0, {cpu})
         mk = makers(args.scenario, prepared, args.realm)
+        warm = 0
         if args.warmup > 0:
-            run_loop(args.kdc_addr, args.transport, mk, args.concurrency,
-                     RunLimits(None, args.warmup, args.timeout), record=False)
+            warm = run_loop(args.kdc_addr, args.transport, mk, args.concurrency,
+                            RunLimits(None, args.warmup, args.timeout), record=False).sent
         barrier.wait(timeout=60)
         before = os.times()
         stats = run_loop(args.kdc_addr, args.transport, mk, args.concurrency,
                          RunLimits(_share(args.count, index, args.processes), args.duration, args.timeout))
         after = os.times()
         conn.send({"outcomes": dict(stats.outcomes), "latencies_us": stats.latencies_us, "elapsed": stats.elapsed,
-                   "reconnects": stats.reconnects, "cpu_user": after.user - before.user, "cpu_sys": after.system - before.system, "cpu": cpu})
+                   "reconnects": stats.reconnects, "warmup_sent": warm, "cpu_user": after.user - before.user, "cpu_sys": after.system - before.system, "cpu": cpu})
     except BaseException as exc:  # reported by the parent, one line
         conn.send({"error": f"{type(exc).__name__}: {exc}"})
     finally:

@@ -42,6 +42,7 @@ def summarize(config: dict, results: list[dict]) -> dict:
         "errors": {k.split(":", 1)[1]: v for k, v in sorted(outcomes.items()) if k.startswith("KRB-ERROR:")},
         "timeouts": outcomes.get("timeout", 0),
         "reconnects": sum(r.get("reconnects", 0) for r in results),
+        "warmup_answered": sum(r.get("warmup_sent", 0) for r in results),
         "invalid": outcomes.get("invalid", 0),
         "generator": {
             "processes": len(results),
