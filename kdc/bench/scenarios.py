@@ -29,7 +29,6 @@ from protocol.messages.types import (
     EncKDCRepPart,
     EncryptedData,
     EncryptionKey,
-    KDCRep,
     KDCReq,
     KDCReqBody,
     KRBError,
@@ -178,13 +177,49 @@ def check_kdc_rep(reply: bytes, nonce: int, msg_type: int, key: EncryptionKey, u
             return f"KRB-ERROR:{codec.decode(reply, KRBError).error_code}"
         if tag != msg_type:
             return "invalid"
-        rep = codec.decode(reply, KDCRep)
-        enc = codec.decode(crypto.decrypt(key, usage, rep.enc_part.cipher), EncKDCRepPart)
-    except (DecodeError, IntegrityError, ValueError):
+        enc = codec.decode(crypto.decrypt(key, usage, enc_part_cipher(reply)), EncKDCRepPart)
+    except (DecodeError, IntegrityError, ValueError, IndexError):
         return "invalid"
     if enc.nonce != nonce or enc.sname.name_string != server.components or enc.srealm != server.realm:
         return "invalid"
     return "AS-REP" if msg_type == MessageType.KRB_AS_REP else "TGS-REP"
+
+
+def _tlv(data: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag octet, content start, content end) of the DER element at ``pos`` (single-octet tags only)."""
+    tag, length = data[pos], data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        n = length & 0x7F
+        if not 1 <= n <= 3:
+            raise ValueError("bad DER length")
+        length = int.from_bytes(data[pos:pos + n], "big")
+        pos += n
+    if pos + length > len(data):
+        raise ValueError("truncated DER")
+    return tag, pos, pos + length
+
+
+def enc_part_cipher(reply: bytes) -> bytes:
+    """The enc-part cipher of a KDC-REP, found by walking its DER (RFC 4120 section 5.4.2) instead
+    of decoding the whole reply and its ticket: the generator's CPU is better spent elsewhere,
+    and the decrypted EncKDCRepPart is still fully decoded and checked."""
+    _, start, end = _tlv(reply, 0)          # [APPLICATION 11/13]
+    tag, start, end = _tlv(reply, start)    # SEQUENCE
+    if tag != 0x30:
+        raise ValueError("KDC-REP is not a SEQUENCE")
+    while start < end:
+        tag, cstart, cend = _tlv(reply, start)
+        if tag == 0xA6:                      # enc-part [6] EncryptedData
+            _, fstart, fend = _tlv(reply, cstart)
+            while fstart < fend:
+                ftag, vstart, vend = _tlv(reply, fstart)
+                if ftag == 0xA2:             # cipher [2] OCTET STRING
+                    _, ostart, oend = _tlv(reply, vstart)
+                    return reply[ostart:oend]
+                fstart = vend
+        start = cend
+    raise ValueError("KDC-REP without enc-part")
 
 
 def makers(scenario: str, prepared: list[Prepared], realm: str) -> list:
