@@ -37,7 +37,17 @@ class ListenConfig:
 
 @dataclass(frozen=True)
 class DatabaseConfig:
+    """[database]: where principals live, and which per-request bookkeeping the KDC writes.
+
+    ``disable_last_success`` and ``disable_lockout`` are MIT's [dbmodules] options of the
+    same names: a successful pre-authenticated AS exchange stamps ``last_success`` (one
+    database write per login), a wrong key bumps ``fail_auth_count``/``last_failed``;
+    either can be turned off to spare the write.
+    """
+
     url: str = "sqlite:///var/lib/kdcd/principals.sqlite3"
+    disable_last_success: bool = False
+    disable_lockout: bool = False
 
 
 @dataclass(frozen=True)
@@ -343,7 +353,9 @@ def _toml_type(value: Any) -> str:
 
 _SECTIONS: dict[str, tuple[type, dict[str, Parser]]] = {
     "listen": (ListenConfig, {"udp": _addresses, "tcp": _addresses}),
-    "database": (DatabaseConfig, {"url": _database_url}),
+    "database": (DatabaseConfig, {
+        "url": _database_url, "disable_last_success": _boolean, "disable_lockout": _boolean,
+    }),
     "master_key": (MasterKeyConfig, {
         "pkcs11_module": _module_path, "token_label": _nonempty, "pin_file": _file_path,
         "pin_env": _env_name, "key_label": _nonempty,

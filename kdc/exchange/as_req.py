@@ -58,15 +58,18 @@ async def handle_as(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit:
     audit.request_type = "AS"
     snap = await gather_as(req, raw, ctx)
     audit.client = str(snap.client.principal)
+    database = ctx.config.database
     try:
         result = process_as(snap, ctx.config, now, ctx.rng)
     except errors.PreauthFailed:
         # MIT counts a wrong key toward lockout (fail_auth_count); skew is not a wrong key.
-        await _record(ctx.store.record_failure(snap.client.principal, int(now)), audit)
+        if not database.disable_lockout:
+            await _record(ctx.store.record_failure(snap.client.principal, int(now)), audit)
         raise
     audit.reply_etype, audit.ticket_etype = result.reply_etype, result.ticket_etype
     audit.session_etype = result.session_etype
-    if result.preauthenticated and snap.client.attributes & Attr.REQUIRES_PRE_AUTH:
+    if (result.preauthenticated and snap.client.attributes & Attr.REQUIRES_PRE_AUTH
+            and not database.disable_last_success):
         # As MIT's lockout module: last_success is kept for principals that pre-authenticate.
         await _record(ctx.store.record_success(snap.client.principal, int(now)), audit)
     return result.reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kdc.config import Config, DatabaseConfig
 from kdc.db.model import Attr
 from protocol.constants import ErrorCode, KDCOption, KeyUsage, MessageType, PADataType, TicketFlag
 from protocol.crypto import verify_checksum
@@ -75,6 +76,35 @@ def test_wrong_password_is_preauth_failed_and_counts(realm):
     assert PADataType.PA_ETYPE_INFO2 in [p.padata_type for p in err.method_data]
     assert realm.store.entries[realm.principal("alice")].fail_auth_count == 1
     assert realm.store.successes == []
+
+
+def _realm_with(**database) -> CoreRealm:
+    r = CoreRealm(config=Config(realm="EXAMPLE.TEST", database=DatabaseConfig(**database)))
+    r.add_user("alice", "secret")
+    return r
+
+
+def test_last_success_recorded_by_default(realm):
+    """A pre-authenticated login stamps last_success (MIT's default) at the request time."""
+    realm.kinit("alice")
+    assert realm.store.successes == [(realm.principal("alice"), T0)]
+
+
+def test_disable_last_success_skips_the_write():
+    """[database] disable_last_success = true: the login succeeds and nothing is written."""
+    r = _realm_with(disable_last_success=True)
+    assert r.kinit("alice").enc.flags & TicketFlag.PRE_AUTHENT
+    assert r.store.successes == [] and r.store.entries[r.principal("alice")].last_success is None
+
+
+def test_disable_lockout_skips_failure_counting():
+    """[database] disable_lockout = true: a wrong password is still PREAUTH_FAILED, but not counted."""
+    r = _realm_with(disable_lockout=True)
+    bad = r.user_key("alice", 18, password="wrong")
+    assert error_of(r, r.as_req("alice", padata=(r.enc_timestamp(bad),))).code == ErrorCode.KDC_ERR_PREAUTH_FAILED
+    assert r.store.failures == [] and r.store.entries[r.principal("alice")].fail_auth_count == 0
+    r.kinit("alice")
+    assert r.store.successes  # lockout off leaves last_success on
 
 
 def test_timestamp_outside_skew_is_skew_not_a_failure(realm):
