@@ -158,3 +158,16 @@ def test_cpu_list_and_user_parsing():
     assert args.users[0].name == "a" and args.users[0].password == "b:c" and args.duration == 10.0
     with pytest.raises(SystemExit):
         parse_args(["--kdc", "127.0.0.1:88", "--realm", "R", "--user", "nopassword"])
+
+
+def test_enc_part_walk_matches_the_decoder():
+    """The DER walk that finds a KDC-REP's enc-part cipher agrees with the full decoder; truncation raises."""
+    from kdc.bench.scenarios import enc_part_cipher
+    from protocol.messages.types import KDCRep
+    from tests.protocol.client.fakekdc import FakeKDC
+    from protocol.client import ASExchange, PasswordKey
+    kdc = FakeKDC(require_preauth=False)
+    reply = kdc.handle(ASExchange(kdc.user, PasswordKey("secret"), now=kdc.now, rng=os.urandom).request())
+    assert enc_part_cipher(reply) == codec.decode(reply, KDCRep).enc_part.cipher
+    with pytest.raises(ValueError):
+        enc_part_cipher(reply[:-10])
