@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 
 from protocol import crypto
-from protocol.client import ASExchange, ASOptions, PasswordKey, TGSExchange
+from protocol.client import ASExchange, ASOptions, PasswordKey
 from protocol.client.creds import Creds, split_time
 from protocol.constants import KeyUsage, MessageType, PADataType
 from protocol.errors import DecodeError, IntegrityError
