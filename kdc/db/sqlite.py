@@ -16,10 +16,17 @@ Choices, and why:
   sees one consistent snapshot of the record and its keys.
 - Keys live in their own table, one row per (principal, position): kvno, enctype, salt,
   master-key version and the sealed blob. The clear key is never in this file.
+- Records read are kept in a bounded in-memory cache, valid only while ``PRAGMA
+  data_version`` is unchanged: SQLite changes that number for a connection whenever
+  another connection (kdcadmin, another kdcd worker) has committed, so every ``get``
+  costs one cheap pragma instead of the lookup, the key join and the record building,
+  and a change made elsewhere is still seen by the next ``get``. This connection's own
+  writes do not change the number, so they update or drop the cached records themselves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sqlite3
 import threading
@@ -39,6 +46,9 @@ from kdc.db.store import PrincipalStore, glob_regex
 from protocol.principal import Principal
 
 BUSY_TIMEOUT_MS = 5000
+# Records kept by ``get`` (the realm's busiest principals: krbtgt, active users, services).
+DEFAULT_CACHE_SIZE = 4096
+_MISSING = object()
 
 # Each migration takes the schema from version N-1 to N. Append, never edit.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -104,16 +114,23 @@ _KEY_SQL = (
 class SQLiteStore(PrincipalStore):
     """PrincipalStore over one SQLite file, shared safely between kdcd and kdcadmin processes."""
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, cache_size: int = DEFAULT_CACHE_SIZE) -> None:
         self._conn = conn
         self.path = path
         # Twisted runs us on one thread, but a thread-pool caller must not interleave
         # statements of two transactions on the one connection.
         self._lock = threading.Lock()
+        # Records (None for "no such principal") read while data_version was _version.
+        self._cache: dict[Principal, PrincipalEntry | None] = {}
+        self._cache_size = cache_size
+        self._version: int | None = None
 
     @classmethod
-    def open(cls, path: str, *, create: bool = False) -> SQLiteStore:
-        """Open (with ``create``: create) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: str, *, create: bool = False, cache_size: int = DEFAULT_CACHE_SIZE) -> SQLiteStore:
+        """Open (with ``create``: create) the database at ``path`` and bring its schema up to date.
+
+        ``cache_size`` bounds the records ``get`` keeps (0: none; see the module docstring).
+        """
         if not create and not os.path.exists(path):
             raise DatabaseMissing(f"database {path} does not exist (run kdcadmin init)")
         if create:
@@ -123,7 +140,7 @@ class SQLiteStore(PrincipalStore):
                                    timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
             raise StoreError(f"database {path}: cannot open: {exc}") from None
-        store = cls(conn, path)
+        store = cls(conn, path, cache_size)
         try:
             with _translated(path):
                 store._configure()
@@ -189,10 +206,37 @@ class SQLiteStore(PrincipalStore):
 
     async def get(self, principal: Principal) -> PrincipalEntry | None:
         with self._lock, _translated(self.path):
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if version == self._version:
+                hit = self._cache.get(principal, _MISSING)
+                if hit is not _MISSING:
+                    return hit  # type: ignore[return-value]
+            else:
+                # Another connection committed: anything cached may be stale.
+                self._cache.clear()
+                self._version = version
             rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
-        if not rows:
-            return None
-        return _entry_from_rows(principal, rows)
+            entry = _entry_from_rows(principal, rows) if rows else None
+            self._remember(principal, entry)
+        return entry
+
+    def _remember(self, principal: Principal, entry: PrincipalEntry | None) -> None:
+        if self._cache_size <= 0:
+            return
+        cache = self._cache
+        if len(cache) >= self._cache_size:
+            del cache[next(iter(cache))]  # the oldest read goes first
+        cache[principal] = entry
+
+    def _forget_all(self) -> None:
+        """After a write of our own that replaces records (data_version does not see it)."""
+        self._cache.clear()
+
+    def _update_cached(self, principal: Principal, **changes: object) -> None:
+        """Apply one of our own bookkeeping writes to the cached record, if there is one."""
+        cached = self._cache.get(principal)
+        if cached is not None:
+            self._cache[principal] = dataclasses.replace(cached, **changes)
 
     async def list(self, pattern: str | None = None) -> list[Principal]:
         with self._lock, _translated(self.path):
@@ -208,6 +252,7 @@ class SQLiteStore(PrincipalStore):
     async def add_many(self, entries: Iterable[PrincipalEntry]) -> None:
         """Insert several new records in one transaction (kdcadmin init); raises PrincipalExists."""
         with self._lock, _translated(self.path), self._transaction() as c:
+            self._forget_all()
             for entry in entries:
                 try:
                     cur = c.execute(_INSERT_SQL, _row_values(entry))
@@ -218,6 +263,7 @@ class SQLiteStore(PrincipalStore):
     async def put(self, entry: PrincipalEntry) -> None:
         name = str(entry.principal)
         with self._lock, _translated(self.path), self._transaction() as c:
+            self._forget_all()
             cur = c.execute(_UPDATE_SQL, _row_values(entry)[1:] + (name,))
             if cur.rowcount == 0:
                 raise NoSuchPrincipal(entry.principal)
@@ -227,6 +273,7 @@ class SQLiteStore(PrincipalStore):
 
     async def delete(self, principal: Principal) -> None:
         with self._lock, _translated(self.path), self._transaction() as c:
+            self._forget_all()
             cur = c.execute("DELETE FROM principals WHERE name = ?", (str(principal),))
             if cur.rowcount == 0:
                 raise NoSuchPrincipal(principal)
@@ -234,6 +281,7 @@ class SQLiteStore(PrincipalStore):
     async def record_success(self, principal: Principal, when: int) -> None:
         with self._lock, _translated(self.path):
             self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
+            self._update_cached(principal, last_success=when)
 
     async def record_failure(self, principal: Principal, when: int) -> None:
         # One UPDATE statement is atomic: two KDC processes counting failures never lose one.
@@ -242,9 +290,15 @@ class SQLiteStore(PrincipalStore):
                 "UPDATE principals SET last_failed = ?, fail_auth_count = fail_auth_count + 1 WHERE name = ?",
                 (when, str(principal)),
             )
+            cached = self._cache.get(principal)
+            if cached is not None:
+                # Counted on our copy too; had another connection counted meanwhile, the
+                # next get sees data_version change and reads the row again.
+                self._update_cached(principal, last_failed=when, fail_auth_count=cached.fail_auth_count + 1)
 
     async def close(self) -> None:
         with self._lock:
+            self._cache.clear()
             self._conn.close()
 
 

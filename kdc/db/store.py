@@ -1,8 +1,10 @@
 """The principal store interface every backend implements.
 
 The API is ``async`` so that a networked backend (PostgreSQL) can follow without changing
-callers. The KDC reads the record on every request (no record cache above the store), so
-a change made by kdcadmin is seen by the KDC's next request.
+callers. The KDC asks the store for the record on every request (no record cache above
+the store), so a change made by kdcadmin is seen by the KDC's next request; a backend may
+keep records only while it can tell, on every ``get``, that nobody changed them (the
+SQLite backend checks ``PRAGMA data_version``).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pytest
 
 from kdc.db import DatabaseCorrupt, DatabaseLocked, StoreError, open_store
 from kdc.db.sqlite import SCHEMA_VERSION
+from protocol.principal import Principal
 from tests.kdc.db.conformance import StoreConformance, entry, run
 
 
@@ -123,3 +124,96 @@ def test_migration_upgrades_old_database_keeping_rows(tmp_path, monkeypatch):
     conn = sqlite3.connect(tmp_path / "p.sqlite3")
     assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 2
     assert "comment" in {r[1] for r in conn.execute("PRAGMA table_info(principals)")}
+
+
+# -- the record cache (valid while PRAGMA data_version is unchanged) ----------------------
+
+
+def _traced(store) -> list[str]:
+    """The SQL statements ``store``'s connection runs from now on."""
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    return statements
+
+
+@pytest.fixture
+def two_connections(tmp_path):
+    """A kdcd-like store and a kdcadmin-like store on one database file."""
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    run(open_store(url, create=True).close())
+    kdc, admin = open_store(url), open_store(url)
+    yield kdc, admin
+    run(kdc.close())
+    run(admin.close())
+
+
+def test_repeated_get_costs_only_the_version_check(two_connections):
+    """A second get of an unchanged record runs no lookup, only PRAGMA data_version."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice")))
+    first = run(kdc.get(entry("alice").principal))
+    statements = _traced(kdc)
+    assert run(kdc.get(entry("alice").principal)) == first == entry("alice")
+    assert run(kdc.get(Principal.parse("nobody", "EXAMPLE.TEST"))) is None
+    assert run(kdc.get(Principal.parse("nobody", "EXAMPLE.TEST"))) is None
+    assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA", "SELECT", "PRAGMA"]
+
+
+def test_other_connection_change_seen_after_own_bookkeeping_write(two_connections):
+    """kdcadmin changes a cached record, then kdcd writes last_success before its next get:
+    the get still returns kdcadmin's change (with kdcd's write)."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice", kvno=1)))
+    alice = entry("alice").principal
+    assert run(kdc.get(alice)).kvno == 1
+    run(admin.put(entry("alice", kvno=2, enctypes=(18,))))
+    run(kdc.record_success(alice, 1234))
+    got = run(kdc.get(alice))
+    assert (got.kvno, [k.enctype for k in got.keys], got.last_success) == (2, [18], 1234)
+    run(admin.delete(alice))
+    assert run(kdc.get(alice)) is None
+
+
+def test_own_bookkeeping_writes_update_the_cached_record(two_connections):
+    """record_failure/record_success on a cached record: get returns what the database holds."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.get(alice))
+    run(kdc.record_failure(alice, 100))
+    run(kdc.record_failure(alice, 200))
+    run(kdc.record_success(alice, 300))
+    cached, fresh = run(kdc.get(alice)), run(admin.get(alice))
+    assert cached == fresh
+    assert (cached.fail_auth_count, cached.last_failed, cached.last_success) == (2, 200, 300)
+
+
+def test_own_writes_replace_cached_records(two_connections):
+    """put and delete through the caching connection itself are seen by its next get."""
+    kdc, _ = two_connections
+    alice = entry("alice").principal
+    assert run(kdc.get(alice)) is None
+    run(kdc.add(entry("alice", kvno=1)))
+    assert run(kdc.get(alice)).kvno == 1
+    run(kdc.put(entry("alice", kvno=7)))
+    assert run(kdc.get(alice)).kvno == 7
+    run(kdc.delete(alice))
+    assert run(kdc.get(alice)) is None
+
+
+def test_cache_is_bounded(tmp_path):
+    """With cache_size 2, reading a third record pushes out the oldest, which is read again."""
+    from kdc.db.sqlite import SQLiteStore
+
+    path = str(tmp_path / "p.sqlite3")
+    store = SQLiteStore.open(path, create=True, cache_size=2)
+    try:
+        run(store.add_many([entry("a"), entry("b"), entry("c")]))
+        for name in ("a", "b", "c"):
+            run(store.get(entry(name).principal))
+        statements = _traced(store)
+        run(store.get(entry("c").principal))
+        run(store.get(entry("a").principal))
+        assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA", "SELECT"]
+    finally:
+        run(store.close())
