@@ -95,7 +95,8 @@ class Dispatcher:
         self._error_reply = error_reply
         self._log = logger
         self.lookaside = lookaside if lookaside is not None else LookasideCache(0)
-        self._pending: dict[bytes, asyncio.Future[tuple[bytes | None, Any]]] = {}
+        # Requests being answered; a future only once a duplicate waits for the answer.
+        self._pending: dict[bytes, asyncio.Future[tuple[bytes | None, Any]] | None] = {}
         self.in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -124,22 +125,27 @@ class Dispatcher:
         cached = self.lookaside.get(digest)
         if cached is not None:
             return cached[0], cached[1], "lookaside"
-        pending = self._pending.get(digest)
-        if pending is not None:
+        if digest in self._pending:
             # The same bytes are being answered right now: share that answer.
+            pending = self._pending[digest]
+            if pending is None:
+                pending = self._pending[digest] = asyncio.get_running_loop().create_future()
             reply, audit = await asyncio.shield(pending)
             return reply, audit, "lookaside"
-        future: asyncio.Future[tuple[bytes | None, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[digest] = future
+        self._pending[digest] = None
+        answered = False
         try:
             reply, audit = await self._run_handler(data)
             if reply is not None:
                 self.lookaside.put(digest, reply, audit)
-            future.set_result((reply, audit))
+            answered = True
         finally:
-            del self._pending[digest]
-            if not future.done():
-                future.cancel()
+            waiting = self._pending.pop(digest)
+            if waiting is not None:
+                if answered:
+                    waiting.set_result((reply, audit))
+                else:
+                    waiting.cancel()
         return reply, audit, "kdc"
 
     async def _run_handler(self, data: bytes) -> tuple[bytes | None, Any]:

@@ -8,9 +8,11 @@ cache, so that retry is answered without running the exchange (or a lockout coun
 from __future__ import annotations
 
 import asyncio
+import types
+from collections.abc import Generator
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.protocol import DatagramProtocol
 
 from kdc.service.dispatcher import Dispatcher
@@ -24,8 +26,47 @@ def format_peer(address: Any) -> str:
 
 
 def run_coroutine(coro: Any) -> Deferred:
-    """Run ``coro`` as an asyncio task on the running loop (the asyncio reactor's)."""
-    return Deferred.fromFuture(asyncio.get_running_loop().create_task(coro))
+    """Run ``coro`` now, up to its end or its first real wait; a Deferred of its result.
+
+    With the SQLite store no request ever waits (queries run synchronously inside the
+    async methods), so the usual way, an asyncio task plus a Deferred wrapping its future,
+    would cost two loop callbacks and the bookkeeping of both for nothing. A coroutine
+    that does wait (a networked store, a request already being answered) is handed to an
+    asyncio task at that point and carries on exactly as if the task had started it.
+    """
+    try:
+        waiting_on = coro.send(None)
+    except StopIteration as done:
+        return succeed(done.value)
+    except BaseException:
+        return fail()
+    task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
+    return Deferred.fromFuture(task)
+
+
+async def _finish(coro: Any, waiting_on: Any) -> Any:
+    return await _resume(coro, waiting_on)
+
+
+@types.coroutine
+def _resume(coro: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
+    """``yield from coro`` for a coroutine already advanced to ``waiting_on`` (PEP 380's expansion)."""
+    while True:
+        try:
+            sent = yield waiting_on
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # cancellation reaches the coroutine where it waits
+            try:
+                waiting_on = coro.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting_on = coro.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 class KDCDatagramProtocol(DatagramProtocol):

@@ -121,3 +121,80 @@ def test_many_concurrent_datagrams_all_answered():
 
     payloads, replies = run_server(EchoHandler(delay=0.01), body)
     assert replies == [b"reply:" + p for p in payloads]
+
+
+# -- run_coroutine: run now, hand to a task only at a real wait ---------------------------
+
+
+def _outcome(d):
+    seen = []
+    d.addCallbacks(lambda v: seen.append(("ok", v)), lambda f: seen.append(("error", f.value)))
+    return seen
+
+
+def test_coroutine_that_never_waits_is_answered_at_once():
+    """No event loop needed: a coroutine that does not wait has its result (or error) fired already."""
+    from kdc.service.udp import run_coroutine
+
+    async def sync_answer():
+        return b"reply"
+
+    async def sync_failure():
+        raise ValueError("boom")
+
+    assert _outcome(run_coroutine(sync_answer())) == [("ok", b"reply")]
+    [(kind, exc)] = _outcome(run_coroutine(sync_failure()))
+    assert kind == "error" and isinstance(exc, ValueError)
+
+
+def test_coroutine_that_waits_carries_on_in_a_task():
+    """A coroutine waiting on a future resumes when it is set, sees its value, and may wait again."""
+    from kdc.service.udp import run_coroutine
+
+    async def body():
+        loop = asyncio.get_running_loop()
+        first, second = loop.create_future(), loop.create_future()
+
+        async def waits():
+            a = await first
+            await asyncio.sleep(0)
+            try:
+                await second
+            except KeyError as exc:
+                return a, str(exc)
+
+        seen = _outcome(run_coroutine(waits()))
+        await asyncio.sleep(0)
+        assert seen == []
+        first.set_result(41)
+        await asyncio.sleep(0.01)
+        assert seen == []
+        second.set_exception(KeyError("gone"))
+        await asyncio.sleep(0.01)
+        return seen
+
+    assert asyncio.run(body()) == [("ok", (41, "'gone'"))]
+
+
+def test_cancelling_a_waiting_coroutine_reaches_it_where_it_waits():
+    """Cancelling the Deferred of a waiting coroutine raises CancelledError inside it (its finally runs)."""
+    from kdc.service.udp import run_coroutine
+
+    cleaned = []
+
+    async def body():
+        async def waits():
+            try:
+                await asyncio.get_running_loop().create_future()
+            finally:
+                cleaned.append(True)
+
+        d = run_coroutine(waits())
+        seen = _outcome(d)
+        await asyncio.sleep(0)
+        d.cancel()
+        await asyncio.sleep(0.01)
+        return seen
+
+    [(kind, _)] = asyncio.run(body())
+    assert kind == "error" and cleaned == [True]
