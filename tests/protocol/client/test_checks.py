@@ -1,0 +1,123 @@
+"""protocol.client.checks through both exchanges: which server names and session keys a reply may carry."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol.client import ASExchange, ASOptions, PasswordKey, ReplyMismatch, TGSExchange, TGSOptions
+from protocol.constants import KDCOption
+from protocol.principal import Principal
+from tests.protocol.client.fakekdc import AES128, REALM, FakeKDC, replace, seeded_rng
+
+CANON = int(KDCOption.CANONICALIZE)
+
+
+def rename_server(kdc: FakeKDC, server: Principal) -> None:
+    """Make the fake KDC name ``server`` in both the encrypted part and the ticket (a consistent reply)."""
+    kdc.tamper_enc = lambda enc: replace(enc, sname=server.name, srealm=server.realm)
+    kdc.tamper_rep = lambda rep: replace(rep, ticket=replace(rep.ticket, sname=server.name, realm=server.realm))
+
+
+def as_run(kdc: FakeKDC, **opts):
+    ex = ASExchange(kdc.user, PasswordKey("secret"), now=kdc.now, rng=seeded_rng(3), options=ASOptions(**opts))
+    out = ex.request()
+    while isinstance(out, bytes):
+        out = ex.receive(kdc.handle(out), now=kdc.now)
+    return out
+
+
+def tgs_run(kdc: FakeKDC, server: Principal, **opts):
+    tgt = as_run(kdc)
+    ex = TGSExchange(tgt, server, now=kdc.now, rng=seeded_rng(4), options=TGSOptions(**opts))
+    return ex.receive(kdc.handle(ex.request()))
+
+
+# -- server names (MIT verify_as_reply, check_reply_server, step_referrals) ----------------
+
+
+def test_as_canonicalize_accepts_tgs_referral_to_another_realm():
+    """With CANONICALIZE, an AS request for krbtgt/R@R may come back as another TGS principal in another realm."""
+    kdc = FakeKDC()
+    referral = Principal.krbtgt("OTHER.TEST")
+    rename_server(kdc, referral)
+    assert as_run(kdc, kdc_options=CANON).server == referral
+
+
+def test_as_without_canonicalize_refuses_tgs_referral():
+    """Without CANONICALIZE, even another TGS principal is not the krbtgt we asked for."""
+    kdc = FakeKDC()
+    rename_server(kdc, Principal.krbtgt("OTHER.TEST"))
+    with pytest.raises(ReplyMismatch):
+        as_run(kdc)
+
+
+@pytest.mark.parametrize("server", ["host/web.example.test@EXAMPLE.TEST", "krbtgt@EXAMPLE.TEST",
+                                    "krbtgt/EXAMPLE.TEST/extra@EXAMPLE.TEST"])
+def test_as_canonicalize_refuses_tgt_renamed_to_non_tgs(server):
+    """CANONICALIZE does not let the KDC turn a TGT request into a ticket for a non-TGS principal."""
+    kdc = FakeKDC()
+    rename_server(kdc, Principal.parse(server))
+    with pytest.raises(ReplyMismatch):
+        as_run(kdc, kdc_options=CANON)
+
+
+@pytest.mark.parametrize("server", ["host/other.example.test@EXAMPLE.TEST", "host/web.example.test@OTHER.TEST",
+                                    "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST"])
+def test_as_canonicalize_refuses_renamed_service(server):
+    """An AS request for an ordinary service must get exactly that service, name and realm, CANONICALIZE or not."""
+    kdc = FakeKDC()
+    rename_server(kdc, Principal.parse(server))
+    with pytest.raises(ReplyMismatch):
+        as_run(kdc, kdc_options=CANON, server=Principal.parse("host/web.example.test", REALM))
+
+
+def test_as_canonicalize_accepts_exact_service():
+    """The requested service named exactly is accepted with CANONICALIZE set."""
+    kdc = FakeKDC()
+    svc = Principal.parse("host/web.example.test", REALM)
+    rename_server(kdc, svc)
+    assert as_run(kdc, kdc_options=CANON, server=svc).server == svc
+
+
+@pytest.mark.parametrize("server", ["host/www.example.test@EXAMPLE.TEST", "host/web.example.test@OTHER.TEST",
+                                    "krbtgt/OTHER.TEST@EXAMPLE.TEST"])
+def test_tgs_canonicalize_refuses_renamed_service(server):
+    """A TGS-REP for another service name or realm (or a referral TGT) is refused even with CANONICALIZE."""
+    kdc = FakeKDC()
+    svc = kdc.add_service("host/web.example.test")
+    kdc_tgs = kdc.handle_tgs
+
+    def renamed(req, data):
+        rename_server(kdc, Principal.parse(server))
+        return kdc_tgs(req, data)
+    kdc.handle_tgs = renamed
+    with pytest.raises(ReplyMismatch):
+        tgs_run(kdc, svc, kdc_options=CANON)
+
+
+def test_tgs_canonicalize_accepts_tgs_to_tgs_referral():
+    """A request for krbtgt/A@R with CANONICALIZE may be answered with krbtgt/B@R (a referral hop)."""
+    kdc = FakeKDC()
+    asked = kdc.add_service("krbtgt/OTHER.TEST")
+    hop = Principal.krbtgt(REALM, "NEXT.TEST")
+    kdc_tgs = kdc.handle_tgs
+
+    def renamed(req, data):
+        rename_server(kdc, hop)
+        return kdc_tgs(req, data)
+    kdc.handle_tgs = renamed
+    assert tgs_run(kdc, asked, kdc_options=CANON).server == hop
+
+
+def test_tgs_without_canonicalize_refuses_tgs_referral():
+    """Without CANONICALIZE, a different TGS principal than the one asked for is refused."""
+    kdc = FakeKDC()
+    asked = kdc.add_service("krbtgt/OTHER.TEST")
+    kdc_tgs = kdc.handle_tgs
+
+    def renamed(req, data):
+        rename_server(kdc, Principal.krbtgt(REALM, "NEXT.TEST"))
+        return kdc_tgs(req, data)
+    kdc.handle_tgs = renamed
+    with pytest.raises(ReplyMismatch):
+        tgs_run(kdc, asked)
