@@ -34,6 +34,7 @@ from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
 from kdc.exchange.etypes import select_session_etype
 from kdc.exchange.gather import AsSnapshot, gather_as
+from kdc.exchange.names import principal_text
 from kdc.exchange.times import TicketTimes, compute_endtime, compute_renew_till, compute_start
 from kdc.preauth import PreauthInput, check_preauth, method_data
 from kdc.preauth.etype_info import etype_info2_entries, etype_info2_padata
@@ -57,7 +58,7 @@ async def handle_as(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit:
     """Gather, decide, issue; record failed and successful pre-authentication in the store."""
     audit.request_type = "AS"
     snap = await gather_as(req, raw, ctx)
-    audit.client = str(snap.client.principal)
+    audit.client = principal_text(snap.client.principal)
     database = ctx.config.database
     try:
         result = process_as(snap, ctx.config, now, ctx.rng)

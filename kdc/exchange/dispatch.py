@@ -20,6 +20,7 @@ from protocol.principal import Principal
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext, MasterKey
 from kdc.exchange.errors import KDCError, WrongRealm
+from kdc.exchange.names import name_text
 from kdc.exchange.reply import build_krb_error, render_error
 
 __all__ = ["KDCContext", "MasterKey", "Audit", "handle_request", "build_error_reply"]
@@ -142,7 +143,7 @@ def _name_text(name, realm: str) -> str | None:
     if name is None:
         return None
     try:
-        return str(Principal.from_name(name, realm))
+        return name_text(name.name_string, realm, name.name_type)
     except Exception:  # an empty name-string in a hostile request: audit what we can
         return repr(tuple(name.name_string))[:200]
 

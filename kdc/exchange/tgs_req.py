@@ -34,6 +34,7 @@ from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
 from kdc.exchange.etypes import is_keyed_checksum, select_session_etype
 from kdc.exchange.gather import TgsSnapshot, gather_tgs
+from kdc.exchange.names import principal_text
 from kdc.exchange.times import TicketTimes, compute_endtime, compute_renew_till, compute_start
 
 _NO_LAST_REQ = (LastReqEntry(LastReqType.NONE, 0),)
@@ -55,7 +56,7 @@ async def handle_tgs(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit
     audit.request_type = "TGS"
     snap = await gather_tgs(req, ctx)
     client = Principal.from_name(snap.tgt.cname, snap.tgt.crealm)
-    audit.client = str(client)
+    audit.client = principal_text(client)
     try:
         result = process_tgs(snap, ctx.config, now, ctx.rng)
     except errors.KDCError as err:
