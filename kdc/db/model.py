@@ -9,6 +9,7 @@ in memory, as ``protocol.messages.EncryptionKey``, after the master-key token un
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from enum import IntFlag
 
 from protocol.principal import Principal
@@ -84,5 +85,11 @@ class PrincipalEntry:
 
     def keys_for_kvno(self, kvno: int | None = None) -> tuple[StoredKey, ...]:
         """Keys of ``kvno`` (the current one when None)."""
-        want = self.kvno if kvno is None else kvno
-        return tuple(k for k in self.keys if k.kvno == want)
+        if kvno is None or kvno == self.kvno:
+            return self._current_keys
+        return tuple(k for k in self.keys if k.kvno == kvno)
+
+    @cached_property
+    def _current_keys(self) -> tuple[StoredKey, ...]:
+        # Asked for several times per request; the record is frozen, so filter once.
+        return tuple(k for k in self.keys if k.kvno == self.kvno)
