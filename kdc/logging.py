@@ -8,10 +8,12 @@ password never reaches the log whatever the caller passed (DESIGN.md, "Logging")
 
 from __future__ import annotations
 
+import datetime
 import functools
 import logging
 import re
 import sys
+import time
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -55,6 +57,8 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     kind = type(value)
     if kind in _PLAIN_TYPES:
         return value
+    if (kind is list or kind is tuple) and depth <= 8 and all(type(v) in _PLAIN_TYPES for v in value):
+        return value  # the request event's enctype list: nothing to walk
     if depth > 8:
         return REDACTED
     if kind in (bytes, bytearray, memoryview):
@@ -73,16 +77,49 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     return value
 
 
+# is_secret_name's answers by field name, looked up without a function call per field
+# (an event has a fixed set of names; a bounded table keeps odd callers from growing it).
+_NAME_IS_SECRET: dict[str, bool] = {}
+
+
 def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: redact fields named like secrets and raw bytes anywhere."""
+    verdicts = _NAME_IS_SECRET
     for name, value in event_dict.items():
         if name == "event":
             continue
-        if is_secret_name(name):
+        secret = verdicts.get(name)
+        if secret is None:
+            secret = is_secret_name(name)
+            if len(verdicts) < 4096:
+                verdicts[name] = secret
+        if secret:
             event_dict[name] = REDACTED
         elif type(value) not in _PLAIN_TYPES:
             event_dict[name] = redact_value(value)
     return event_dict
+
+
+class IsoTimeStamper:
+    """``TimeStamper(fmt="iso", utc=True)``'s text (``2026-11-29T01:40:00.123456Z``), with the
+    date and time of day formatted once per second rather than once per event."""
+
+    def __init__(self, clock: Any = time.time) -> None:
+        self._clock = clock
+        self._second: int | None = None
+        self._prefix = ""
+
+    def __call__(self, _logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        now = self._clock()
+        second = int(now // 1)
+        if second != self._second:
+            moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
+            self._prefix = moment.strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        micro = min(999_999, round((now - second) * 1_000_000))
+        # datetime.isoformat() leaves the fraction out when it is zero.
+        event_dict["timestamp"] = f"{self._prefix}.{micro:06d}Z" if micro else self._prefix + "Z"
+        return event_dict
 
 
 def _headline_first(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +143,7 @@ def configure_logging(fmt: str = "json", level: str = "info", stream: IO[str] | 
     structlog.configure(
         processors=[
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            IsoTimeStamper(),
             structlog.processors.format_exc_info,
             redact_secrets,
             _headline_first,

@@ -3,6 +3,7 @@
 import io
 import json
 
+import pytest
 import structlog
 
 from kdc.logging import REDACTED, configure_logging, get_logger, is_secret_name, redact_secrets
@@ -73,3 +74,26 @@ def test_console_format_is_readable_and_redacted():
 def test_level_filters_events():
     """Events below the configured level are not written."""
     assert render("json", "warning", client="x") == ""
+
+
+@pytest.mark.parametrize("when", [1_796_000_000.0, 1_796_000_000.5, 1_796_000_059.999999, 1_796_003_600.000001,
+                                  946_684_799.25])
+def test_iso_timestamper_matches_structlog(when, monkeypatch):
+    """The once-per-second timestamper writes exactly what structlog's ISO/UTC TimeStamper writes."""
+    import datetime
+
+    import structlog
+
+    from kdc.logging import IsoTimeStamper
+
+    class FrozenDatetime(datetime.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.datetime.fromtimestamp(when, tz)
+
+    monkeypatch.setattr(datetime, "datetime", FrozenDatetime)
+    expected = structlog.processors.TimeStamper(fmt="iso", utc=True)(None, "info", {})["timestamp"]
+    monkeypatch.undo()
+    stamper = IsoTimeStamper(clock=lambda: when)
+    stamper(None, "info", {})  # second call uses the kept prefix
+    assert stamper(None, "info", {})["timestamp"] == expected
