@@ -121,3 +121,27 @@ def test_tgs_without_canonicalize_refuses_tgs_referral():
     kdc.handle_tgs = renamed
     with pytest.raises(ReplyMismatch):
         tgs_run(kdc, asked)
+
+
+# -- session key enctype (W4) ----------------------------------------------------------
+
+
+def test_as_session_key_of_unrequested_enctype_is_refused():
+    """An AS-REP whose session key enctype (aes256) was not in the request's etype list (aes128 only) is refused."""
+    kdc = FakeKDC(etype=AES128)  # the reply key is aes128; the fake always makes an aes256 session key
+    with pytest.raises(ReplyMismatch, match="session key enctype"):
+        as_run(kdc, etypes=(AES128,))
+
+
+def test_as_session_key_of_requested_enctype_is_accepted():
+    """The same exchange is accepted once the session key's enctype was among those requested."""
+    kdc = FakeKDC(etype=AES128)
+    assert as_run(kdc, etypes=(AES128, 18)).key.keytype == 18
+
+
+def test_tgs_session_key_of_unrequested_enctype_is_refused():
+    """A TGS-REP whose session key enctype was not in the TGS-REQ's etype list is refused."""
+    kdc = FakeKDC()
+    svc = kdc.add_service("host/web.example.test")
+    with pytest.raises(ReplyMismatch, match="session key enctype"):
+        tgs_run(kdc, svc, etypes=(AES128,))
