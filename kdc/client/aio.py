@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from collections.abc import Sequence
 
 from protocol.errors import FramingError
 from protocol.framing import FrameDecoder, encode_frame
 from kdc.client.krb5conf import KDCAddr
+from kdc.client.resolve import Address, Resolver, async_resolve
 from kdc.client.transport import (
     MAX_REPLY,
     Attempt,
@@ -35,7 +35,7 @@ async def async_send_to_kdc(request: bytes, kdcs: Sequence[KDCAddr],
         if remaining <= 0:
             break
         try:
-            reply = await asyncio.wait_for(_try(attempt, request, deadline), min(attempt.timeout, remaining))
+            reply = await asyncio.wait_for(_try(attempt, request, policy.resolver), min(attempt.timeout, remaining))
         except (OSError, TransportError, asyncio.TimeoutError) as exc:
             errors.append(f"{attempt.transport}://{attempt.kdc}: {exc or type(exc).__name__}")
             continue
@@ -45,13 +45,15 @@ async def async_send_to_kdc(request: bytes, kdcs: Sequence[KDCAddr],
     raise KDCUnreachable(f"no KDC answered within {policy.deadline:g}s", errors)
 
 
-async def _try(attempt: Attempt, request: bytes, deadline: float) -> bytes | None:
+async def _try(attempt: Attempt, request: bytes, resolver: Resolver | None) -> bytes | None:
+    # The caller's wait_for bounds the lookup and the exchange together.
+    address = await async_resolve(attempt.kdc, resolver)
     if attempt.transport == "udp":
-        reply = await async_udp_exchange(attempt.kdc, request)
+        reply = await async_udp_exchange(attempt.kdc, request, address=address)
         kind = classify_reply(reply)
         if kind != "too_big":
             return None if kind == "unavailable" else reply
-    reply = await async_tcp_exchange(attempt.kdc, request)
+    reply = await async_tcp_exchange(attempt.kdc, request, address=address)
     return None if classify_reply(reply) == "unavailable" else reply
 
 
@@ -68,11 +70,12 @@ class _OneDatagram(asyncio.DatagramProtocol):
             self.reply.set_exception(exc)
 
 
-async def async_udp_exchange(kdc: KDCAddr, request: bytes) -> bytes:
-    """One datagram out, the first one back; the caller bounds the wait."""
+async def async_udp_exchange(kdc: KDCAddr, request: bytes, *, address: Address | None = None,
+                             resolver: Resolver | None = None) -> bytes:
+    """One datagram out, the first one back; the caller bounds the wait (lookup included)."""
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(kdc.host, kdc.port, type=socket.SOCK_DGRAM)
-    transport, proto = await loop.create_datagram_endpoint(_OneDatagram, remote_addr=infos[0][4])
+    family, addr = address or await async_resolve(kdc, resolver)
+    transport, proto = await loop.create_datagram_endpoint(_OneDatagram, remote_addr=addr, family=family)
     try:
         transport.sendto(request)
         return await proto.reply
@@ -80,9 +83,12 @@ async def async_udp_exchange(kdc: KDCAddr, request: bytes) -> bytes:
         transport.close()
 
 
-async def async_tcp_exchange(kdc: KDCAddr, request: bytes) -> bytes:
+async def async_tcp_exchange(kdc: KDCAddr, request: bytes, *, address: Address | None = None,
+                             resolver: Resolver | None = None) -> bytes:
     """One framed request and reply over a fresh connection (RFC 4120 section 7.2.2)."""
-    reader, writer = await asyncio.open_connection(kdc.host, kdc.port)
+    family, addr = address or await async_resolve(kdc, resolver)
+    # A numeric host: asyncio converts it without a lookup in its executor.
+    reader, writer = await asyncio.open_connection(addr[0], addr[1], family=family)
     try:
         writer.write(encode_frame(request))
         await writer.drain()

@@ -42,14 +42,14 @@ class _Base:
     def __init__(self, *, kdcs: Mapping[str, Iterable[str | KDCAddr]] | None = None,
                  config: Krb5Conf | str | os.PathLike | None = None, realm: str | None = None,
                  tcp_only: bool = False, timeout: float = 1.0, deadline: float = 10.0,
-                 clock=time.time, rng=os.urandom) -> None:
+                 clock=time.time, rng=os.urandom, resolver=None) -> None:
         self.conf = config if isinstance(config, Krb5Conf) else (
             load_krb5_conf(config) if config is not None or not kdcs else Krb5Conf({}))
         self.kdc_map = {r: tuple(a if isinstance(a, KDCAddr) else KDCAddr.parse(a) for a in addrs)
                         for r, addrs in (kdcs or {}).items()}
         self.realm = realm or self.conf.default_realm or (next(iter(self.kdc_map)) if self.kdc_map else None)
         self.policy = TransportPolicy(timeout=timeout, deadline=deadline, tcp_only=tcp_only,
-                                      udp_preference_limit=self.conf.udp_preference_limit)
+                                      udp_preference_limit=self.conf.udp_preference_limit, resolver=resolver)
         self.clock, self.rng = clock, rng
 
     def kdcs_for(self, realm: str) -> tuple[KDCAddr, ...]:

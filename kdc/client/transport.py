@@ -4,8 +4,8 @@ UDP first; a KRB_ERR_RESPONSE_TOO_BIG answer repeats the request over TCP to the
 (RFC 4120 section 7.2.1). Requests larger than ``udp_preference_limit`` (MIT: 1465 bytes)
 and every request when ``tcp_only`` go over TCP. The KDCs are tried in order, in rounds,
 each try bounded by ``timeout`` and the whole call by ``deadline``: nothing here waits
-forever. A KDC that refuses, times out or answers KDC_ERR_SVC_UNAVAILABLE makes us try the
-next one.
+forever, name resolution included (``kdc.client.resolve``). A KDC that refuses, times out
+or answers KDC_ERR_SVC_UNAVAILABLE makes us try the next one.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from protocol.constants import ErrorCode
 from protocol.errors import FramingError
 from protocol.framing import FrameDecoder, encode_frame
 from kdc.client.krb5conf import DEFAULT_UDP_PREFERENCE_LIMIT, KDCAddr
+from kdc.client.resolve import Address, Resolver, resolve
 
 __all__ = ["TransportPolicy", "Attempt", "plan_attempts", "send_to_kdc", "KDCUnreachable", "TransportError",
            "MAX_REPLY"]
@@ -42,13 +43,17 @@ class KDCUnreachable(ClientError, TimeoutError):
 
 @dataclass(frozen=True)
 class TransportPolicy:
-    """How to reach the KDCs: per-try timeout, rounds over the list, overall deadline (seconds)."""
+    """How to reach the KDCs: per-try timeout, rounds over the list, overall deadline (seconds).
+
+    ``resolver`` replaces ``socket.getaddrinfo`` for host names (tests; custom resolvers).
+    """
 
     timeout: float = 1.0
     deadline: float = 10.0
     rounds: int = 3
     tcp_only: bool = False
     udp_preference_limit: int = DEFAULT_UDP_PREFERENCE_LIMIT
+    resolver: Resolver | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ def send_to_kdc(request: bytes, kdcs: Sequence[KDCAddr], policy: TransportPolicy
         if remaining <= 0:
             break
         try:
-            reply = _try(attempt, request, min(attempt.timeout, remaining), deadline, clock)
+            reply = _try(attempt, request, min(attempt.timeout, remaining), deadline, clock, policy.resolver)
         except (OSError, TransportError) as exc:
             errors.append(f"{attempt.transport}://{attempt.kdc}: {exc or type(exc).__name__}")
             continue
@@ -100,40 +105,55 @@ def send_to_kdc(request: bytes, kdcs: Sequence[KDCAddr], policy: TransportPolicy
     raise KDCUnreachable(f"no KDC answered within {policy.deadline:g}s", errors)
 
 
-def _try(attempt: Attempt, request: bytes, timeout: float, deadline: float, clock) -> bytes | None:
+def _try(attempt: Attempt, request: bytes, timeout: float, deadline: float, clock,
+         resolver: Resolver | None) -> bytes | None:
+    # The lookup and the exchange share the try's time, so the deadline holds.
+    end = clock() + timeout
+    address = resolve(attempt.kdc, timeout, resolver)
+    timeout = _left(end, clock)
     if attempt.transport == "udp":
-        reply = udp_exchange(attempt.kdc, request, timeout)
+        reply = udp_exchange(attempt.kdc, request, timeout, address=address)
         kind = classify_reply(reply)
         if kind != "too_big":
             return None if kind == "unavailable" else reply
-        timeout = max(0.0, min(attempt.timeout, deadline - clock()))
-    reply = tcp_exchange(attempt.kdc, request, timeout)
+        timeout = _left(min(clock() + attempt.timeout, deadline), clock)
+    reply = tcp_exchange(attempt.kdc, request, timeout, address=address)
     return None if classify_reply(reply) == "unavailable" else reply
 
 
-def _resolve(kdc: KDCAddr, socktype: int):
-    infos = socket.getaddrinfo(kdc.host, kdc.port, type=socktype)
-    if not infos:
-        raise OSError(f"cannot resolve {kdc.host}")
-    return infos[0]
+def _left(end: float, clock) -> float:
+    left = end - clock()
+    if left <= 0:
+        raise socket.timeout("no time left for this try")
+    return left
 
 
-def udp_exchange(kdc: KDCAddr, request: bytes, timeout: float) -> bytes:
-    """One datagram out, the first datagram from that address back, within ``timeout``."""
-    family, socktype, proto, _, addr = _resolve(kdc, socket.SOCK_DGRAM)
-    with socket.socket(family, socktype, proto) as sock:
-        sock.settimeout(timeout)
+def udp_exchange(kdc: KDCAddr, request: bytes, timeout: float, *, address: Address | None = None,
+                 resolver: Resolver | None = None) -> bytes:
+    """One datagram out, the first datagram from that address back, within ``timeout``.
+
+    ``address`` (family, sockaddr) skips the lookup of ``kdc.host``; else the lookup
+    counts against ``timeout`` too.
+    """
+    end = time.monotonic() + timeout
+    family, addr = address or resolve(kdc, timeout, resolver)
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(_left(end, time.monotonic))
         sock.connect(addr)  # connected: only the KDC's datagrams, and ICMP refusals surface
         sock.send(request)
         return sock.recv(65535)
 
 
-def tcp_exchange(kdc: KDCAddr, request: bytes, timeout: float) -> bytes:
-    """One framed request, one framed reply (RFC 4120 section 7.2.2), all within ``timeout``."""
+def tcp_exchange(kdc: KDCAddr, request: bytes, timeout: float, *, address: Address | None = None,
+                 resolver: Resolver | None = None) -> bytes:
+    """One framed request, one framed reply (RFC 4120 section 7.2.2), all within ``timeout``.
+
+    ``address`` as for ``udp_exchange``.
+    """
     end = time.monotonic() + timeout
-    family, socktype, proto, _, addr = _resolve(kdc, socket.SOCK_STREAM)
-    with socket.socket(family, socktype, proto) as sock:
-        sock.settimeout(timeout)
+    family, addr = address or resolve(kdc, timeout, resolver)
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.settimeout(_left(end, time.monotonic))
         sock.connect(addr)
         sock.sendall(encode_frame(request))
         decoder = FrameDecoder(max_size=MAX_REPLY)
