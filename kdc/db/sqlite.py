@@ -124,6 +124,9 @@ class SQLiteStore(PrincipalStore):
         self._cache: dict[Principal, PrincipalEntry | None] = {}
         self._cache_size = cache_size
         self._version: int | None = None
+        # request_scope: how many are open, and whether data_version was read in this one.
+        self._scopes = 0
+        self._checked_in_scope = False
 
     @classmethod
     def open(cls, path: str, *, create: bool = False, cache_size: int = DEFAULT_CACHE_SIZE) -> SQLiteStore:
@@ -204,21 +207,37 @@ class SQLiteStore(PrincipalStore):
 
     # -- reads -------------------------------------------------------------------------
 
+    @contextmanager
+    def request_scope(self) -> Iterator[None]:
+        """One check of data_version per KDC request instead of one per get (see PrincipalStore)."""
+        self._scopes += 1
+        self._checked_in_scope = False
+        try:
+            yield
+        finally:
+            self._scopes -= 1
+            self._checked_in_scope = False
+
     async def get(self, principal: Principal) -> PrincipalEntry | None:
         with self._lock, _translated(self.path):
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if version == self._version:
-                hit = self._cache.get(principal, _MISSING)
-                if hit is not _MISSING:
-                    return hit  # type: ignore[return-value]
-            else:
-                # Another connection committed: anything cached may be stale.
-                self._cache.clear()
-                self._version = version
+            if not (self._checked_in_scope and self._scopes == 1):
+                # Two scopes open at once (interleaved requests): check on every get.
+                self._check_version()
+                self._checked_in_scope = self._scopes == 1
+            hit = self._cache.get(principal, _MISSING)
+            if hit is not _MISSING:
+                return hit  # type: ignore[return-value]
             rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
             entry = _entry_from_rows(principal, rows) if rows else None
             self._remember(principal, entry)
         return entry
+
+    def _check_version(self) -> None:
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            # Another connection committed: anything cached may be stale.
+            self._cache.clear()
+            self._version = version
 
     def _remember(self, principal: Principal, entry: PrincipalEntry | None) -> None:
         if self._cache_size <= 0:

@@ -10,9 +10,10 @@ SQLite backend checks ``PRAGMA data_version``).
 from __future__ import annotations
 
 import abc
+import contextlib
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from kdc.db.model import PrincipalEntry
 from protocol.principal import Principal
@@ -27,6 +28,16 @@ class PrincipalStore(abc.ABC):
     @abc.abstractmethod
     async def get(self, principal: Principal) -> PrincipalEntry | None:
         """The record of ``principal`` (exact, indexed lookup; name type ignored), or None."""
+
+    @contextlib.contextmanager
+    def request_scope(self) -> Iterator[None]:
+        """The ``get`` calls inside answer one KDC request (``kdc.exchange`` wraps each one).
+
+        A backend that keeps records may check once per scope, at its first ``get``, that
+        nobody changed them, rather than on every ``get``: a change made before the
+        request is still seen by it. The default does nothing.
+        """
+        yield
 
     @abc.abstractmethod
     async def add(self, entry: PrincipalEntry) -> None:

@@ -45,7 +45,8 @@ async def handle_request(data: bytes, ctx: KDCContext) -> tuple[bytes | None, Au
     now = ctx.clock()
     audit = Audit()
     try:
-        return await _dispatch(data, ctx, now, audit), audit
+        with ctx.store.request_scope():
+            return await _dispatch(data, ctx, now, audit), audit
     except Exception as exc:  # the one catch-all: a bug must never become a traceback on the wire
         _fail(audit, ErrorCode.KRB_ERR_GENERIC, f"internal error: {type(exc).__name__}: {exc}"[:200])
         return _safe_error(ErrorCode.KRB_ERR_GENERIC, ctx, now), audit

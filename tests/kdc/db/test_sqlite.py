@@ -217,3 +217,37 @@ def test_cache_is_bounded(tmp_path):
         assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA", "SELECT"]
     finally:
         run(store.close())
+
+
+def test_one_version_check_per_request_scope(two_connections):
+    """Inside request_scope the first get reads data_version and later gets trust it; a change
+    committed before the next scope is seen by that scope's first get."""
+    kdc, admin = two_connections
+    run(admin.add_many([entry("alice", kvno=1), entry("krbtgt/EXAMPLE.TEST")]))
+    alice, tgs = entry("alice").principal, entry("krbtgt/EXAMPLE.TEST").principal
+    run(kdc.get(alice))
+    run(kdc.get(tgs))
+    statements = _traced(kdc)
+    with kdc.request_scope():
+        assert run(kdc.get(alice)).kvno == 1
+        run(kdc.get(tgs))
+        run(kdc.get(alice))
+    assert [s.split()[0] for s in statements] == ["PRAGMA"]
+    run(admin.put(entry("alice", kvno=2)))
+    with kdc.request_scope():
+        assert run(kdc.get(alice)).kvno == 2
+    assert run(kdc.get(alice)).kvno == 2  # outside any scope: checked on every get
+
+
+def test_overlapping_request_scopes_check_on_every_get(two_connections):
+    """Two requests in flight at once (a backend that waits): neither trusts the other's check."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice", kvno=1)))
+    alice = entry("alice").principal
+    with kdc.request_scope():
+        run(kdc.get(alice))
+        with kdc.request_scope():
+            run(admin.put(entry("alice", kvno=2)))
+            assert run(kdc.get(alice)).kvno == 2
+        run(admin.put(entry("alice", kvno=3)))
+        assert run(kdc.get(alice)).kvno == 3

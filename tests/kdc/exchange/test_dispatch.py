@@ -182,3 +182,37 @@ def test_error_for_a_request_with_an_empty_client_name():
     reply, audit = run(realm, realm.as_req("alice", cname=PrincipalName(1, ())))
     err = krb_error(reply)
     assert err.error_code == ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN and err.cname is None
+
+
+def test_every_lookup_of_a_request_happens_in_one_store_request_scope():
+    """handle_request opens one request_scope around the whole exchange: every get of a TGS
+    request (header TGT server, service, client) runs inside it, and it is closed afterwards."""
+    import contextlib
+
+    class ScopedStore(FakeStore):
+        def __init__(self):
+            super().__init__()
+            self.depth, self.scopes, self.gets_in_scope = 0, 0, []
+
+        @contextlib.contextmanager
+        def request_scope(self):
+            self.depth += 1
+            self.scopes += 1
+            try:
+                yield
+            finally:
+                self.depth -= 1
+
+        async def get(self, principal):
+            self.gets_in_scope.append(self.depth)
+            return await super().get(principal)
+
+    realm = CoreRealm(store=ScopedStore())
+    realm.add_user("alice", "secret")
+    realm.add_service("host/a.test")
+    tgt = realm.kinit("alice")
+    store = realm.store
+    store.scopes, store.gets_in_scope = 0, []
+    reply, audit = run(realm, realm.tgs_req(tgt, "host/a.test"))
+    assert audit.result == "ok" and store.scopes == 1 and store.depth == 0
+    assert store.gets_in_scope == [1, 1, 1]
