@@ -33,6 +33,9 @@ class ConfigError(Exception):
 class ListenConfig:
     udp: tuple[tuple[str, int], ...] = (("127.0.0.1", 88),)
     tcp: tuple[tuple[str, int], ...] = (("127.0.0.1", 88),)
+    # The password-change service (RFC 3244, MIT kpasswd; port 464 by convention); off when empty.
+    kpasswd_udp: tuple[tuple[str, int], ...] = ()
+    kpasswd_tcp: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -352,7 +355,8 @@ def _toml_type(value: Any) -> str:
 
 
 _SECTIONS: dict[str, tuple[type, dict[str, Parser]]] = {
-    "listen": (ListenConfig, {"udp": _addresses, "tcp": _addresses}),
+    "listen": (ListenConfig, {"udp": _addresses, "tcp": _addresses,
+                              "kpasswd_udp": _addresses, "kpasswd_tcp": _addresses}),
     "database": (DatabaseConfig, {
         "url": _database_url, "disable_last_success": _boolean, "disable_lockout": _boolean,
     }),

@@ -59,7 +59,8 @@ def check_workers(config: Config, workers: int) -> None:
     if workers < 1:
         raise ConfigError("--workers", "must be at least 1")
     ports = [p for _, p in config.listen.udp + config.listen.tcp]
-    if workers > 1 and 0 in ports:
+    kpasswd_ports = [p for _, p in config.listen.kpasswd_udp + config.listen.kpasswd_tcp]
+    if workers > 1 and 0 in ports + kpasswd_ports:
         raise ConfigError("listen", "port 0 (any free port) needs --workers 1")
     if not ports:
         raise ConfigError("listen", "no udp or tcp address to serve")
@@ -154,27 +155,34 @@ class Daemon:
         self.store, self.master_key, self.log = store, master_key, log
         self.stopping = False
         self.exit_status = 0
+        self.kpasswd: Any = None  # kdc.service.kpasswd.KpasswdServer, when started
 
     @classmethod
     def start(cls, reactor: Any, loop: asyncio.AbstractEventLoop, config: Config,
               reuse_port: bool, log: Any) -> Daemon:
         """Open the store and token, then bind: nothing is bound when either is unusable."""
+        from kdc.service.kpasswd import KpasswdServer, bind_kpasswd
         from kdc.service.server import BindError, KDCServer, bind_all
 
         store, master_key = open_backends(config)
         try:
             sockets = bind_all(config, reuse_port)
+            kpasswd_sockets = bind_kpasswd(config, reuse_port, close_on_failure=sockets)
         except BindError as exc:
             _close_store(store)
             master_key.close()
             raise StartupError(str(exc)) from None
         server = KDCServer(reactor, config, build_dispatcher(config, store, master_key, log), log)
         server.start(sockets)
+        kpasswd = KpasswdServer(reactor, config, store, master_key, log)
+        kpasswd.start(kpasswd_sockets)
         daemon = cls(reactor, loop, server, store, master_key, log)
+        daemon.kpasswd = kpasswd
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, daemon.request_stop, signum)
         log.info("kdcd.started", realm=config.realm, udp=server.addresses["udp"],
-                 tcp=server.addresses["tcp"], pid=os.getpid(), config=config.path)
+                 tcp=server.addresses["tcp"], kpasswd_udp=kpasswd.addresses["udp"],
+                 kpasswd_tcp=kpasswd.addresses["tcp"], pid=os.getpid(), config=config.path)
         return daemon
 
     def request_stop(self, signum: int = signal.SIGTERM) -> None:
@@ -188,6 +196,8 @@ class Daemon:
     async def _shutdown(self) -> None:
         try:
             await self.server.stop()
+            if self.kpasswd is not None:
+                await self.kpasswd.stop()
             await self.store.close()
             self.master_key.close()
         except Exception as exc:
