@@ -102,6 +102,13 @@ def _changes(ctx: Context, parsed: Parsed) -> Changes:
     return changes
 
 
+def _warn_missing_policy(ctx: Context, changes: Changes) -> None:
+    """MIT kadmin's warning for ``-policy`` naming no policy; the name is recorded anyway."""
+    policy = changes.fields.get("policy")
+    if policy is not None and not ctx.admin.policy_exists(policy):
+        print(f'WARNING: policy "{policy}" does not exist', file=ctx.err, flush=True)
+
+
 def _keysalts(ctx: Context, parsed: Parsed) -> tuple[keymod.KeySalt, ...] | None:
     text = parsed.value("-e")
     return None if text is None else keymod.parse_keysalts(text, ctx.admin.config)
@@ -143,6 +150,7 @@ async def _addprinc(ctx: Context, parsed: Parsed) -> None:
     changes, keysalts = _changes(ctx, parsed), _keysalts(ctx, parsed)
     if parsed.has("-nokey") and keysalts is not None:
         raise UsageError("-e makes no sense with -nokey")
+    _warn_missing_policy(ctx, changes)
     password = parsed.value("-pw")
     if not (password is not None or parsed.has("-randkey") or parsed.has("-nokey")):
         if await ctx.admin.store().get(principal) is not None:
@@ -160,12 +168,14 @@ async def _modprinc(ctx: Context, parsed: Parsed) -> None:
         if not text.isdigit() or not 1 <= int(text) <= 2**32 - 1:
             raise UsageError(f"-kvno: not a key version number: {text!r}")
         kvno = int(text)
+    _warn_missing_policy(ctx, changes)
     await ctx.admin.modify(principal, changes, parsed.has("-unlock"), kvno)
     ctx.say(f'Principal "{principal}" modified.')
 
 
 async def _getprinc(ctx: Context, parsed: Parsed) -> None:
-    ctx.say(format_principal(await ctx.admin.get(ctx.principal(parsed.positionals[0]))))
+    entry = await ctx.admin.get(ctx.principal(parsed.positionals[0]))
+    ctx.say(format_principal(entry, ctx.admin.policy_exists))
 
 
 async def _listprincs(ctx: Context, parsed: Parsed) -> None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kdc.admin.flags import attribute_names
 from kdc.admin.keys import describe_key
 from kdc.db.model import PrincipalEntry
 from kdc.timefmt import format_duration, format_time
 
 
-def format_principal(entry: PrincipalEntry) -> str:
-    """The lines kadmin's getprinc prints for ``entry`` (times in UTC)."""
+def format_principal(entry: PrincipalEntry, policy_exists: Callable[[str], bool] = lambda name: False) -> str:
+    """The lines kadmin's getprinc prints for ``entry`` (times in UTC).
+
+    A policy name that names no policy object is marked ``[does not exist]``, as MIT does.
+    """
     mkvnos = sorted({k.mkvno for k in entry.keys})
     lines = [
         f"Principal: {entry.principal}",
@@ -26,6 +31,12 @@ def format_principal(entry: PrincipalEntry) -> str:
         *(f"Key: vno {k.kvno}, {describe_key(k)}" for k in entry.keys),
         f"MKey: vno {', '.join(map(str, mkvnos)) if mkvnos else '[none]'}",
         f"Attributes: {' '.join(attribute_names(entry.attributes))}".rstrip(),
-        f"Policy: {entry.policy or '[none]'}",
+        _policy_line(entry.policy, policy_exists),
     ]
     return "\n".join(lines)
+
+
+def _policy_line(policy: str | None, policy_exists: Callable[[str], bool]) -> str:
+    if policy is None:
+        return "Policy: [none]"
+    return f"Policy: {policy}" + ("" if policy_exists(policy) else " [does not exist]")

@@ -84,6 +84,14 @@ class Admin:
             raise Refused(f"principal {principal} does not exist")
         return entry
 
+    def policy_exists(self, name: str) -> bool:
+        """Whether a password policy object ``name`` exists: never, since there are none yet.
+
+        MIT kadmin records a missing policy's name anyway (with a warning), and so do we; the
+        store has no policy table, so every name is missing until policies are built.
+        """
+        return False
+
     async def list(self, pattern: str | None) -> list[Principal]:
         """kadmin listprincs: a glob without ``@`` means names in the default realm."""
         if pattern is None:

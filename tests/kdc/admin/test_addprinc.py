@@ -69,10 +69,11 @@ def test_addprinc_without_password_input(realm):
 
 def test_addprinc_all_options_show_in_getprinc(realm):
     """Lifetimes, dates, flags, enctypes with salts and policy are stored and printed as kadmin prints them."""
-    realm.ok("addprinc", "-pw", "pw", "-maxlife", "2h", "-maxrenewlife", "1d 2h",
+    r = realm.run("addprinc", "-pw", "pw", "-maxlife", "2h", "-maxrenewlife", "1d 2h",
              "-expire", "2030-01-31 13:45:00 UTC", "-pwexpire", "2029-12-31",
              "-requires_preauth", "-allow_tix", "+allow_forwardable", "+ok_as_delegate", "+needchange",
              "-e", "aes256-sha2:normal,aes128-cts:norealm", "-policy", "users", "alice")
+    assert (r.code, r.err) == (0, 'WARNING: policy "users" does not exist\n')
     out = realm.ok("getprinc", "alice").splitlines()
     assert out[0] == "Principal: alice@EXAMPLE.TEST"
     assert "Expiration date: Thu Jan 31 13:45:00 UTC 2030" in out
@@ -82,7 +83,7 @@ def test_addprinc_all_options_show_in_getprinc(realm):
     assert "Key: vno 1, aes256-cts-hmac-sha384-192" in out
     assert "Key: vno 1, aes128-cts-hmac-sha1-96:norealm" in out
     assert "Attributes: DISALLOW_ALL_TIX REQUIRES_PWCHANGE OK_AS_DELEGATE" in out
-    assert out[-1] == "Policy: users"
+    assert out[-1] == "Policy: users [does not exist]"
     norealm = realm.entry("alice").keys[1]
     assert (norealm.salt_type, norealm.salt) == (SaltType.NOREALM, b"alice")
     assert realm.clear_keys("alice")[1] == crypto.string_to_key(17, "pw", "alice")
@@ -129,3 +130,19 @@ def test_listprincs_glob(realm):
     assert realm.ok("listprincs", "kadmin/*").split() == ["kadmin/admin@EXAMPLE.TEST", "kadmin/changepw@EXAMPLE.TEST"]
     assert realm.ok("listprincs", "*@OTHER.TEST") == ""
     assert realm.ok("listprincs", "b?b@*").split() == ["bob@EXAMPLE.TEST"]
+
+
+def test_addprinc_missing_policy_warns_and_records_it(realm):
+    """-policy naming no policy object: MIT's one-line warning on stderr, exit 0, the name recorded and flagged."""
+    r = realm.run("-q", "addprinc -randkey -policy nosuch alice")
+    assert r.code == 0
+    assert r.err == 'WARNING: policy "nosuch" does not exist\n'
+    assert r.out == 'Principal "alice@EXAMPLE.TEST" created.\n'
+    assert realm.entry("alice").policy == "nosuch"
+    assert realm.ok("getprinc", "alice").splitlines()[-1] == "Policy: nosuch [does not exist]"
+
+
+def test_addprinc_without_policy_prints_no_warning(realm):
+    """Without -policy nothing is printed on stderr and getprinc shows no policy."""
+    assert realm.run("addprinc", "-randkey", "bob").err == ""
+    assert realm.ok("getprinc", "bob").splitlines()[-1] == "Policy: [none]"

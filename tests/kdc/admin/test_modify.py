@@ -24,12 +24,16 @@ def test_modprinc_flags_and_lifetimes(realm):
 
 
 def test_modprinc_policy_and_clearpolicy(realm):
-    """-policy sets the policy name, -clearpolicy removes it."""
-    realm.ok("addprinc", "-nokey", "-policy", "p1", "alice")
-    realm.ok("modprinc", "-policy", "p2", "alice")
+    """-policy sets the policy name (MIT's warning: no such policy object), -clearpolicy removes it silently."""
+    assert realm.run("addprinc", "-nokey", "-policy", "p1", "alice").code == 0
+    r = realm.run("modprinc", "-policy", "p2", "alice")
+    assert (r.code, r.out, r.err) == (0, 'Principal "alice@EXAMPLE.TEST" modified.\n',
+                                       'WARNING: policy "p2" does not exist\n')
     assert realm.entry("alice").policy == "p2"
+    assert realm.ok("getprinc", "alice").splitlines()[-1] == "Policy: p2 [does not exist]"
     realm.ok("modprinc", "-clearpolicy", "alice")
     assert realm.entry("alice").policy is None
+    assert realm.ok("getprinc", "alice").splitlines()[-1] == "Policy: [none]"
 
 
 def test_modprinc_unlock(realm):

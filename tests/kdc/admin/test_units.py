@@ -118,3 +118,11 @@ def test_format_principal_exact():
         "Attributes: REQUIRES_PRE_AUTH",
         "Policy: [none]",
     ]
+
+
+def test_format_principal_policy_line():
+    """The Policy line: the name alone when the policy exists, MIT's ' [does not exist]' mark when not."""
+    entry = PrincipalEntry(principal=Principal.parse("alice@EXAMPLE.TEST"), attributes=0, kvno=1, keys=(),
+                           policy="users")
+    assert format_principal(entry).splitlines()[-1] == "Policy: users [does not exist]"
+    assert format_principal(entry, lambda name: name == "users").splitlines()[-1] == "Policy: users"
