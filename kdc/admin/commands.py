@@ -109,6 +109,16 @@ def _warn_missing_policy(ctx: Context, changes: Changes) -> None:
         print(f'WARNING: policy "{policy}" does not exist', file=ctx.err, flush=True)
 
 
+def _kvno(parsed: Parsed, option: str) -> int | None:
+    """The key version number given to ``option``; UsageError unless 1 .. 2**32-1."""
+    text = parsed.value(option)
+    if text is None:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 2**32 - 1:
+        raise UsageError(f"{option}: not a key version number: {text!r}")
+    return int(text)
+
+
 def _keysalts(ctx: Context, parsed: Parsed) -> tuple[keymod.KeySalt, ...] | None:
     text = parsed.value("-e")
     return None if text is None else keymod.parse_keysalts(text, ctx.admin.config)
@@ -163,11 +173,7 @@ async def _addprinc(ctx: Context, parsed: Parsed) -> None:
 async def _modprinc(ctx: Context, parsed: Parsed) -> None:
     principal = ctx.principal(parsed.positionals[0])
     changes = _changes(ctx, parsed)
-    kvno = None
-    if (text := parsed.value("-kvno")) is not None:
-        if not text.isdigit() or not 1 <= int(text) <= 2**32 - 1:
-            raise UsageError(f"-kvno: not a key version number: {text!r}")
-        kvno = int(text)
+    kvno = _kvno(parsed, "-kvno")
     _warn_missing_policy(ctx, changes)
     await ctx.admin.modify(principal, changes, parsed.has("-unlock"), kvno)
     ctx.say(f'Principal "{principal}" modified.')
@@ -214,6 +220,17 @@ async def _cpw(ctx: Context, parsed: Parsed) -> None:
         ctx.say(f'Key for "{principal}" randomized.')
     else:
         ctx.say(f'Password for "{principal}" changed.')
+
+
+async def _purgekeys(ctx: Context, parsed: Parsed) -> None:
+    principal = ctx.principal(parsed.positionals[0])
+    _exclusive(parsed, "-all", "-keepkvno")
+    all_keys = parsed.has("-all")
+    await ctx.admin.purge_keys(principal, _kvno(parsed, "-keepkvno"), all_keys=all_keys)
+    if all_keys:
+        ctx.say(f'All keys for principal "{principal}" removed.')
+    else:
+        ctx.say(f'Old keys for principal "{principal}" purged.')
 
 
 async def _ktadd(ctx: Context, parsed: Parsed) -> int | None:
@@ -275,6 +292,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("ktadd", ("xst",), "ktadd -k KEYTAB [-e ENCTYPES] [-norandkey] [-q] [-glob GLOB] [PRINCIPAL ...]",
             _ktadd, {"-k": True, "-e": True, "-norandkey": False, "-q": False, "-glob": True},
             option_aliases={"-keytab": "-k"}, positionals=(0, None)),
+    # MIT names it purgekeys only, no long form.
+    Command("purgekeys", (), "purgekeys [-all|-keepkvno oldest_kvno_to_keep] PRINCIPAL", _purgekeys,
+            {"-all": False, "-keepkvno": True}),
     Command("list_requests", ("lr", "?", "help"), "list_requests", _help, positionals=(0, 0)),
 )
 COMMANDS_BY_NAME = {n: c for c in COMMANDS for n in (c.name, *c.aliases)}

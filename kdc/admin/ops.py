@@ -157,6 +157,22 @@ class Admin:
         await self.store().put(self._stamp(entry))
         return entry
 
+    async def purge_keys(self, principal: Principal, keep_kvno: int | None, *, all_keys: bool = False) -> None:
+        """kadmin purgekeys (MIT kadm5_purgekeys): drop the keys older than ``keep_kvno``, one ``put``.
+
+        ``keep_kvno`` None keeps only the current kvno's keys, as MIT does without
+        ``-keepkvno``. Unlike MIT, a ``keep_kvno`` above the current kvno is lowered to it:
+        purging old keys never removes the keys in use. ``all_keys`` (``-all``) removes every
+        key, as MIT's does. No token needed: sealed blobs are dropped, never opened.
+        """
+        entry = await self.get(principal)
+        if all_keys:
+            keys: tuple[StoredKey, ...] = ()
+        else:
+            keep = entry.kvno if keep_kvno is None else min(keep_kvno, entry.kvno)
+            keys = tuple(k for k in entry.keys if k.kvno >= keep)
+        await self.store().put(self._stamp(dataclasses.replace(entry, keys=keys)))
+
     def unseal(self, entry: PrincipalEntry, stored: StoredKey) -> EncryptionKey:
         return self.master_key().unseal(entry.principal, stored)
 
