@@ -31,6 +31,7 @@ VERSION_CHANGEPW = 0x0001
 VERSION_SETPW = 0xFF80
 _HEADER = struct.Struct(">HHH")
 MAX_MESSAGE = 0xFFFF  # the length field is 16 bits
+_AP_REQ_TAG = b"\x6e"  # [APPLICATION 14], the first octet of every AP-REQ
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ class KpasswdRequest:
 def parse_request(data: bytes) -> KpasswdRequest:
     """Split a request into its parts (RFC 3244 section 2).
 
-    NotKpasswd for bytes whose length field does not match (MIT's kadmind drops those too:
-    nothing shows they are meant for us). BadVersion for an unknown version, Malformed for an
+    NotKpasswd for bytes whose length field does not match or that have no AP-REQ tag
+    after the header (MIT's kadmind drops these, and bad versions too: nothing shows they
+    are meant for us). BadVersion for an unknown version, Malformed for an
     AP-REQ length that leaves no KRB-PRIV (MIT's "Request was truncated in AP-REQ").
     """
     data = bytes(data)
@@ -55,6 +57,10 @@ def parse_request(data: bytes) -> KpasswdRequest:
     length, version, ap_len = _HEADER.unpack_from(data)
     if length != len(data):
         raise NotKpasswd(f"length field {length} but {len(data)} bytes")
+    if data[_HEADER.size:_HEADER.size + 1] != _AP_REQ_TAG:
+        # Answered errors are reserved for what looks like kpasswd: a spoofed datagram of
+        # six chosen bytes must not buy a reply twenty times its size.
+        raise NotKpasswd("no AP-REQ after the header")
     if version not in (VERSION_CHANGEPW, VERSION_SETPW):
         raise BadVersion(f"Request contained unknown protocol version number {version}")
     end_of_ap = _HEADER.size + ap_len

@@ -38,6 +38,7 @@ class Reply:
     text: str
     error: KRBError | None = None
     ap_rep: EncAPRepPart | None = None
+    s_address: HostAddress | None = None
 
 
 @dataclass
@@ -98,4 +99,4 @@ class KpasswdClient:
         plain = codec.decode(decrypt(self.priv_key, KeyUsage.KRB_PRIV_ENCPART, priv.enc_part.cipher), EncKrbPrivPart)
         assert plain.seq_number == part.seq_number, "reply KRB-PRIV seq-number is not the AP-REP's"
         code, text = decode_result(plain.user_data)
-        return Reply(code, text.decode(), ap_rep=part)
+        return Reply(code, text.decode(), ap_rep=part, s_address=plain.s_address)

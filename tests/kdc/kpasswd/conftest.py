@@ -4,7 +4,7 @@ exchange (real handle_request), and handle_kpasswd over the same fake store and 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -12,6 +12,11 @@ from kdc.db.model import Attr
 from kdc.kpasswd import KpasswdContext, handle_kpasswd
 from kdc.kpasswd.handler import KpasswdAudit
 from protocol.client.replay import ReplayCache
+from protocol.constants import KeyUsage
+from protocol.crypto import encrypt
+from protocol.messages import codec
+from protocol.messages.types import EncryptedData
+from protocol.principal import Principal
 from tests.kdc.kpasswd.client import KpasswdClient, Reply
 from tests.support.kdccore import CoreRealm, KDCErrorReply, seeded_rng
 
@@ -49,6 +54,17 @@ class KpasswdRealm:
         assert reply is not None
         return client.read(reply)
 
+    def forge(self, client: KpasswdClient, *, flags: int | None = None, crealm: str | None = None) -> KpasswdClient:
+        """The client with its ticket re-issued as a KDC could (new flags or client realm), same session key."""
+        part = self.core.open_ticket(client.ticket)
+        part = replace(part, flags=part.flags if flags is None else flags, crealm=crealm or part.crealm)
+        changepw = self.core.principal("kadmin/changepw")
+        key = self.core.keys_of(changepw)[client.ticket.enc_part.etype]
+        cipher = encrypt(key, KeyUsage.KDC_REP_TICKET, codec.encode(part), self.core.rng)
+        ticket = replace(client.ticket, enc_part=EncryptedData(key.keytype, cipher, client.ticket.enc_part.kvno))
+        who = Principal.from_name(part.cname, part.crealm)
+        return replace(client, client=who, ticket=ticket)
+
     def entry(self, name: str):
         return self.core.store.entries[self.core.principal(name)]
 
@@ -60,8 +76,8 @@ class KpasswdRealm:
         return True
 
 
-@pytest.fixture
-def realm() -> KpasswdRealm:
+def make_kpasswd_realm() -> KpasswdRealm:
+    """CoreRealm with kadmin/changepw (as kdcadmin init makes it), alice and bob, and a kpasswd context."""
     core = CoreRealm()
     core.add_service("kadmin/changepw", attrs=Attr.PWCHANGE_SERVICE | Attr.DISALLOW_TGT_BASED)
     core.add_user("alice", "alice-old-pw")
@@ -69,3 +85,8 @@ def realm() -> KpasswdRealm:
     ctx = KpasswdContext(core.config, core.store, SealingMasterKey(core.master_key), seeded_rng(3),
                          lambda: core.now, ReplayCache(300))
     return KpasswdRealm(core, ctx)
+
+
+@pytest.fixture
+def realm() -> KpasswdRealm:
+    return make_kpasswd_realm()
