@@ -174,3 +174,23 @@ def test_mismatched_new_passwords_never_reach_the_server(kp):
     assert done.returncode == 1
     assert kp.events_for("ivan") == []
     assert kp.kinit("ivan", USERS["ivan"]).returncode == 0
+
+
+def test_dev_realm_prints_kpasswd_server_and_kpasswd_works(tmp_path, monkeypatch):
+    """scripts/dev-realm turns the kpasswd service on and prints its krb5.conf line; MIT kpasswd
+    with the printed krb5.conf and password changes the user's password."""
+    from tests.interop.test_dev_realm import DevRealm
+
+    port, kpasswd_port = free_udp_tcp_port(), free_udp_tcp_port()
+    monkeypatch.setenv("KPASSWD_PORT", str(kpasswd_port))
+    dev = DevRealm(tmp_path / "state", port)
+    try:
+        text = dev.text()
+        assert f"kpasswd_server = 127.0.0.1:{kpasswd_port}" in text
+        assert f"kpasswd_server = 127.0.0.1:{kpasswd_port}" in (dev.state / "krb5.conf").read_text()
+        password = re.search(r"password: (\S+)\s+\(shown once", text).group(1)
+        done = dev.mit("kpasswd", "alice", input=f"{password}\nalice-New-pass2\nalice-New-pass2\n")
+        assert done.returncode == 0 and "Password changed." in done.stdout, done.stdout + done.stderr
+        assert dev.mit("kinit", "alice", input="alice-New-pass2\n").returncode == 0
+    finally:
+        assert dev.interrupt() == 0
