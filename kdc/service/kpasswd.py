@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from twisted.internet.defer import DeferredList
@@ -59,6 +59,13 @@ def bind_kpasswd(config: Config, reuse_port: bool = False,
     return bound
 
 
+async def _in_thread(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` in the loop's default executor: PBKDF2 releases the GIL, so the KDC serving
+    on the same loop keeps answering while a password is derived (token calls stay serialised
+    by kdc.masterkey's lock)."""
+    return await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
 class _EventNamer:
     """The service logger with the dispatcher's generic ``kdc.request`` event renamed ``kdc.kpasswd``."""
 
@@ -78,7 +85,8 @@ class KpasswdServer:
     def __init__(self, reactor: Any, config: Config, store: Any, master_key: Any, log: Any) -> None:
         self.reactor, self.config, self.log = reactor, config, _EventNamer(log)
         self.ctx = KpasswdContext(config=config, store=store, master_key=master_key, rng=os.urandom,
-                                  clock=time.time, replay_cache=ReplayCache(window=config.tickets.clock_skew))
+                                  clock=time.time, replay_cache=ReplayCache(window=config.tickets.clock_skew),
+                                  offload=_in_thread)
         self.dispatchers: list[Dispatcher] = []
         self.factories: list[KDCStreamFactory] = []
         self.ports: list[Any] = []

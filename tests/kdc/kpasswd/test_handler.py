@@ -267,3 +267,31 @@ def test_audit_never_holds_the_password(realm):
         _, audit = realm.send(client.request(password))
         assert audit.client == "bob@EXAMPLE.TEST" and audit.service == "kadmin/changepw@EXAMPLE.TEST"
         assert password.decode() not in repr(audit)
+
+
+def test_key_derivation_goes_through_offload(realm):
+    """With ``offload`` set, the key derivation runs through it (kdcd: an executor thread), once."""
+    calls = []
+
+    async def offload(fn):
+        calls.append(fn)
+        return fn()
+
+    realm.ctx = dataclasses.replace(realm.ctx, offload=offload)
+    assert realm.change(realm.client("alice"), NEW).code == SUCCESS
+    assert len(calls) == 1 and realm.entry("alice").kvno == 2
+
+
+def test_concurrent_change_is_not_lost_silently(realm):
+    """If the keys change while the new ones are derived, this request is HARDERROR (try again)
+    and the other change stands."""
+    async def meanwhile(fn):
+        result = fn()
+        realm.core.rotate("alice", keep_old=False)
+        return result
+
+    realm.ctx = dataclasses.replace(realm.ctx, offload=meanwhile)
+    client = realm.client("alice")
+    reply = realm.change(client, NEW)
+    assert reply.code == ResultCode.KRB5_KPASSWD_HARDERROR and "try again" in reply.text
+    assert realm.entry("alice").kvno == 2 and not realm.can_kinit("alice", NEW.decode())

@@ -33,7 +33,8 @@ def serve(realm, body):
         udp=(), tcp=(), kpasswd_udp=(("127.0.0.1", 0),), kpasswd_tcp=(("127.0.0.1", 0),)))
     log = RecordingLog()
     server = KpasswdServer(reactor, config, realm.core.store, realm.ctx.master_key, log)
-    server.ctx = dataclasses.replace(realm.ctx, config=config)  # the test realm's clock and RNG
+    # The test realm's clock and RNG; the server's own offload (a real executor thread).
+    server.ctx = dataclasses.replace(realm.ctx, config=config, offload=server.ctx.offload)
     server.records = log
 
     async def main():
