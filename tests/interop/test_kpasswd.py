@@ -194,3 +194,22 @@ def test_dev_realm_prints_kpasswd_server_and_kpasswd_works(tmp_path, monkeypatch
         assert dev.mit("kinit", "alice", input="alice-New-pass2\n").returncode == 0
     finally:
         assert dev.interrupt() == 0
+
+
+def test_kpasswd_with_several_workers(tmp_path):
+    """kdcd --workers 2: every worker serves kpasswd on the shared ports (SO_REUSEPORT), and a
+    change made through one is seen by the KDC in whichever worker answers the next kinit."""
+    realm, port = make_realm(tmp_path, users={"alice": USERS["alice"]}, services=[])
+    udp_port, tcp_port = free_udp_tcp_port(), free_udp_tcp_port()
+    _enable_kpasswd(realm.config_path, udp_port, tcp_port)
+    kdcd = start_kdcd(realm, port, tmp_path, workers=2)
+    try:
+        kp = KpasswdRealm(kdcd, udp_port, tcp_port)
+        for transport, new in (("udp", "alice-New-pass2"), ("tcp", "alice-New-pass3")):
+            old = kp.kdcd.passwords["alice"]
+            done = kp.kpasswd("alice", old, new, transport)
+            assert done.returncode == 0, done.stdout + done.stderr
+            kp.kdcd.passwords["alice"] = new
+            assert kp.kinit("alice", new).returncode == 0
+    finally:
+        assert kdcd.stop() == 0
