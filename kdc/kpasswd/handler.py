@@ -195,6 +195,8 @@ async def _change_or_refuse(request: KpasswdRequest, session: sess.Session, ctx:
         await _change(request, session, ctx, now, audit)
     except KpasswdError as err:
         _note(audit, err)
+        if audit.target is not None and audit.target != audit.client:
+            audit.detail = f"{err.text} (target {audit.target})"  # the service log shows whose
         return err.result, err.text
     except Exception as exc:  # sealing, the store: the client learns only that it failed
         _note(audit, HardError("Internal error"), f"internal error: {type(exc).__name__}")

@@ -93,6 +93,7 @@ def test_set_password_for_someone_else_is_access_denied(realm):
     assert realm.entry("bob").kvno == 1 and realm.can_kinit("bob", "bob-old-pw")
     assert (audit.request_type, audit.target, audit.result) == ("SETPW", "bob@EXAMPLE.TEST",
                                                                  "KRB5_KPASSWD_ACCESSDENIED")
+    assert audit.detail == "Unauthorized request (target bob@EXAMPLE.TEST)"
 
 
 def test_target_in_another_realm_is_access_denied(realm):
