@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _session(config, opts: Options) -> int:
-    admin = Admin(config, who=who_am_i(config.realm))
+    admin = Admin(config, who=who_am_i(config.realm), warn=_warn)
     ctx = Context(admin, sys.stdout, sys.stderr, sys.stdin)
     try:
         if opts.query is not None:
@@ -125,6 +125,10 @@ async def run_command(ctx: Context, words: list[str]) -> int:
         return await run_words(ctx, words)
     except Exception as exc:
         return report(exc, words[0])
+
+
+def _warn(line: str) -> None:
+    print(f"kdcadmin: warning: {line}", file=sys.stderr, flush=True)
 
 
 def report(exc: BaseException, command: str | None) -> int:

@@ -19,7 +19,7 @@ from kdc.admin.flags import Flag
 from kdc.config import Config
 from kdc.db import DatabaseMissing, PrincipalEntry, PrincipalStore, open_store
 from kdc.db.model import Attr, StoredKey
-from kdc.masterkey import MasterKey, MasterKeyExists, create_master_key, open_master_key
+from kdc.masterkey import MasterKey, MasterKeyExists, Warn, create_master_key, open_master_key
 from protocol.crypto import Rng
 from protocol.messages.types import EncryptionKey
 from protocol.principal import Principal
@@ -47,12 +47,13 @@ class Admin:
     """One kdcadmin session: the realm's config, store and master key (opened on first use)."""
 
     def __init__(self, config: Config, *, who: str, now: Callable[[], int] | None = None,
-                 rng: Rng = os.urandom) -> None:
+                 rng: Rng = os.urandom, warn: Warn | None = None) -> None:
         self.config = config
         self.realm = config.realm
         self.who = who
         self.now = now or (lambda: int(time.time()))
         self.rng = rng
+        self.warn = warn  # one-line warnings of the token set-up (PIN file mode)
         self._store: PrincipalStore | None = None
         self._mk: MasterKey | None = None
 
@@ -65,7 +66,7 @@ class Admin:
 
     def master_key(self) -> MasterKey:
         if self._mk is None:
-            self._mk = open_master_key(self.config.master_key)
+            self._mk = open_master_key(self.config.master_key, warn=self.warn)
         return self._mk
 
     async def close(self) -> None:
@@ -188,7 +189,7 @@ class Admin:
         url = self.config.database.url
         await self._refuse_existing_database(url)
         try:
-            mk = create_master_key(self.config.master_key)
+            mk = create_master_key(self.config.master_key, warn=self.warn)
         except MasterKeyExists as exc:
             raise Refused(str(exc)) from None
         try:

@@ -19,6 +19,12 @@ saves. We log in exactly once per MasterKey (real HSMs lock a token after a few 
 PKCS#11 sessions do not survive ``fork()``: a multi-process kdcd opens the master key in
 each worker after forking.
 
+The PIN file is held to sshd's StrictModes rule for key files: one that the group or
+others may write is refused (whoever can replace the PIN can make the KDC try wrong PINs
+until a real HSM locks the token, or hide a swapped token), one they may read is used with
+a warning, given to the caller's ``warn`` after a successful login (else logged on the
+``kdc.masterkey`` logger), so a start that fails still reports one line.
+
 SoftHSM2's file store rewrites ``token.object`` in place on every C_Login. A process killed
 in the middle of that write leaves the file empty and the token gone (NoSuchToken), and
 with it the master key: back up the token folder after ``kdcadmin init``. We block the
@@ -28,12 +34,15 @@ after the write, never inside it; SIGKILL cannot be blocked (measured: tests/kdc
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import stat
 import struct
 import threading
-from contextlib import contextmanager
 from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import contextmanager
 
 import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
@@ -58,7 +67,10 @@ _TOKEN_LOCK = threading.RLock()
 
 
 class MasterKeyError(Exception):
-    """A master-key or token problem; ``str()`` is one line naming it."""
+    """A master-key or token problem; ``str()`` is one line naming it.
+
+    Among them: a ``pin_file`` writable by group or others, refused (chmod 600 or 400).
+    """
 
 
 class MasterKeyExists(MasterKeyError):
@@ -69,13 +81,19 @@ class SealedKeyIntegrityError(MasterKeyError, IntegrityError):
     """A sealed key failed authentication: tampered, or moved from another row."""
 
 
-def open_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_SIZE) -> MasterKey:
+Warn = Callable[[str], None]
+_log = logging.getLogger("kdc.masterkey")
+
+
+def open_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_SIZE,
+                    warn: Warn | None = None) -> MasterKey:
     """Load the module, find the token by label, log in once, find the master key.
 
     Raises MasterKeyError on any problem (module missing, token missing, no PIN, wrong PIN,
-    key missing): the KDC fails closed.
+    PIN file writable by others, key missing): the KDC fails closed. ``warn`` receives
+    one-line warnings (a PIN file readable by others); without it they are logged.
     """
-    session = _login(cfg)
+    session = _login(cfg, warn)
     try:
         keys = _find_keys(session, cfg.key_label)
         if not keys:
@@ -87,13 +105,14 @@ def open_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_SIZ
     return MasterKey(session, keys, cache_size=cache_size)
 
 
-def create_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_SIZE) -> MasterKey:
+def create_master_key(cfg: MasterKeyConfig, *, cache_size: int = DEFAULT_CACHE_SIZE,
+                      warn: Warn | None = None) -> MasterKey:
     """Generate master key version 1 inside the token (``kdcadmin init``); refuse if one exists.
 
     The key is a token object, private, sensitive and non-extractable: it never leaves the
-    token, and only a logged-in session can use it.
+    token, and only a logged-in session can use it. ``warn`` as for ``open_master_key``.
     """
-    session = _login(cfg)
+    session = _login(cfg, warn)
     try:
         if _find_keys(session, cfg.key_label):
             raise MasterKeyExists(f"master key {cfg.key_label!r} already exists in token {cfg.token_label!r}")
@@ -202,10 +221,14 @@ def _aad(principal: Principal, kvno: int, enctype: int, mkvno: int) -> bytes:
     return _AAD_TAG + struct.pack(">I", len(name)) + name + struct.pack(">IiI", kvno, enctype, mkvno)
 
 
-def _read_pin(cfg: MasterKeyConfig) -> str:
+def _read_pin(cfg: MasterKeyConfig) -> tuple[str, str | None]:
+    """The PIN, and a warning line about the PIN file's mode or None."""
+    warning = None
     if cfg.pin_file:
         try:
             with open(cfg.pin_file, encoding="utf-8") as f:
+                # fstat of the open file: the mode checked is that of the file read.
+                warning = _check_pin_mode(cfg.pin_file, os.fstat(f.fileno()).st_mode)
                 pin = f.read().rstrip("\r\n")
         except OSError as exc:
             raise MasterKeyError(f"master_key.pin_file {cfg.pin_file}: {exc.strerror}") from None
@@ -217,12 +240,34 @@ def _read_pin(cfg: MasterKeyConfig) -> str:
         raise MasterKeyError("master_key: set pin_file or pin_env to give the token PIN")
     if not pin:
         raise MasterKeyError("master_key: the token PIN is empty")
-    return pin
+    return pin, warning
 
 
-def _login(cfg: MasterKeyConfig) -> pkcs11.Session:
-    """Open a read-write session on the token and log in once."""
-    pin = _read_pin(cfg)
+def _check_pin_mode(path: str, mode: int) -> str | None:
+    """sshd StrictModes for the PIN file: refuse group/world-writable, warn on group/world-readable."""
+    perms = f"mode {stat.S_IMODE(mode):04o}"
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise MasterKeyError(f"master_key.pin_file {path} is writable by group or others ({perms}): refused; "
+                             "only its owner may write it (chmod 600)")
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        return f"master_key.pin_file {path} is readable by group or others ({perms}); chmod 600 it"
+    return None
+
+
+def _login(cfg: MasterKeyConfig, warn: Warn | None = None) -> pkcs11.Session:
+    """Open a read-write session on the token and log in once; then pass on the PIN file warning."""
+    pin, warning = _read_pin(cfg)
+    session = _token_session(cfg, pin)
+    if warning is not None:
+        try:
+            (warn or _log.warning)(warning)
+        except BaseException:
+            _close_session(session)
+            raise
+    return session
+
+
+def _token_session(cfg: MasterKeyConfig, pin: str) -> pkcs11.Session:
     with _TOKEN_LOCK:
         try:
             lib = pkcs11.lib(cfg.pkcs11_module)

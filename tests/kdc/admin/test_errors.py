@@ -125,3 +125,22 @@ def test_missing_pin_file(realm, tmp_path):
     realm.token.pin_file.unlink()
     r = realm.run("cpw", "-randkey", "kadmin/admin")
     assert r.code == 2 and "master_key.pin_file" in r.err
+
+
+def test_pin_file_readable_by_others_warns_on_one_line(realm):
+    """A 0644 PIN file: kdcadmin still works (exit 0) and says so on one stderr line."""
+    realm.token.pin_file.chmod(0o644)
+    r = realm.run("addprinc", "-randkey", "alice")
+    assert r.code == 0 and r.out == 'Principal "alice@EXAMPLE.TEST" created.\n'
+    assert r.err.count("\n") == 1
+    assert r.err.startswith(f"kdcadmin: warning: master_key.pin_file {realm.token.pin_file} is readable")
+    assert "mode 0644" in r.err
+
+
+def test_pin_file_writable_by_others_is_refused(realm):
+    """A 0666 PIN file: exit 2, one line naming the file and the rule, nothing created."""
+    realm.token.pin_file.chmod(0o666)
+    r = realm.run("addprinc", "-randkey", "alice")
+    assert r.code == 2 and r.err.count("\n") == 1
+    assert "master_key.pin_file" in r.err and "writable by group or others (mode 0666)" in r.err
+    assert realm.entry("alice") is None

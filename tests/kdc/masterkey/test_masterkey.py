@@ -199,3 +199,44 @@ def test_cache_never_serves_a_replaced_key(mk):
     new_key = EncryptionKey(18, bytes(32))
     new = mk.seal(ALICE, 1, new_key)
     assert mk.unseal(ALICE, new) == new_key
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o440], ids=lambda m: f"{m:04o}")
+def test_pin_file_readable_by_others_warns_once(softhsm_token, mode):
+    """A PIN file the group or others may read is used, with one warning line naming the file and its mode."""
+    softhsm_token.pin_file.chmod(mode)
+    warnings: list[str] = []
+    create_master_key(softhsm_token.master_key_config(), warn=warnings.append).close()
+    assert len(warnings) == 1
+    assert str(softhsm_token.pin_file) in warnings[0] and f"mode {mode:04o}" in warnings[0]
+    assert "readable by group or others" in warnings[0] and "\n" not in warnings[0]
+    assert softhsm_token.pin not in warnings[0]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o400], ids=lambda m: f"{m:04o}")
+def test_owner_only_pin_file_gives_no_warning(softhsm_token, mode):
+    """A PIN file only its owner can read gives no warning."""
+    softhsm_token.pin_file.chmod(mode)
+    warnings: list[str] = []
+    create_master_key(softhsm_token.master_key_config(), warn=warnings.append).close()
+    assert warnings == []
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o620, 0o602, 0o660], ids=lambda m: f"{m:04o}")
+def test_pin_file_writable_by_others_is_refused_before_login(softhsm_token, mode):
+    """A PIN file the group or others may write is refused with one line, before any login (a wrong PIN in it is never tried)."""
+    softhsm_token.pin_file.write_text("0000\n")
+    softhsm_token.pin_file.chmod(mode)
+    with pytest.raises(MasterKeyError, match="writable by group or others") as info:
+        open_master_key(softhsm_token.master_key_config())
+    message = str(info.value)
+    assert f"mode {mode:04o}" in message and "chmod 600" in message and "\n" not in message
+
+
+def test_pin_file_warning_without_callback_is_logged(softhsm_token, caplog):
+    """Without a warn callback the warning goes to the kdc.masterkey logger at WARNING level."""
+    softhsm_token.pin_file.chmod(0o644)
+    with caplog.at_level("WARNING", logger="kdc.masterkey"):
+        create_master_key(softhsm_token.master_key_config()).close()
+    assert [r.levelname for r in caplog.records if r.name == "kdc.masterkey"] == ["WARNING"]
+    assert "readable by group or others" in caplog.text
