@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kdc.db.model import Attr, SaltType
+from kdc.masterkey import open_master_key
 from protocol import crypto
 from protocol.principal import Principal
 
@@ -28,12 +29,44 @@ def test_database_file_holds_no_clear_key(realm):
     """The known keys of a -pw principal appear nowhere in the database file or its WAL."""
     realm.ok("addprinc", "-pw", "correct horse", "alice")
     keys = expected_keys("correct horse")
-    files = [p for p in realm.db_path.parent.iterdir() if p.name.startswith(realm.db_path.name)]
-    blob = b"".join(p.read_bytes() for p in files)
+    blob = database_bytes(realm)
     assert len(blob) > 4096 and b"alice@EXAMPLE.TEST" in blob  # we are looking at the right bytes
     for key in keys:
         assert key.keyvalue not in blob
         assert key.keyvalue[:8] not in blob  # not even a fragment
+
+
+def database_bytes(realm) -> bytes:
+    """The database file and its -wal/-shm companions, as they are on disk now."""
+    files = [p for p in realm.db_path.parent.iterdir() if p.name.startswith(realm.db_path.name)]
+    return b"".join(p.read_bytes() for p in files)
+
+
+def windows(data: bytes, size: int = 8) -> set[bytes]:
+    return {data[i:i + size] for i in range(len(data) - size + 1)}
+
+
+def test_database_file_holds_no_random_key(realm, tmp_path):
+    """The random keys of krbtgt, the kadmin principals and a -randkey principal (two kvnos, after ktadd),
+    unsealed through the real master key, appear nowhere in the database file or its WAL, not even
+    as an 8-byte window."""
+    realm.ok("addprinc", "-randkey", "host/web.example.test")
+    realm.ok("ktadd", "-q", "-k", str(tmp_path / "web.keytab"), "host/web.example.test")
+    names = ["krbtgt/EXAMPLE.TEST", "kadmin/admin", "kadmin/changepw", "host/web.example.test"]
+    entries = [realm.entry(n) for n in names]
+    mk = open_master_key(realm.config.master_key)
+    try:
+        clear = [mk.unseal(e.principal, k).keyvalue for e in entries for k in e.keys]
+    finally:
+        mk.close()
+    assert len(clear) == 4 * 5 and len(set(clear)) == len(clear)  # kvnos 1 and 2 of the -randkey one
+    blob = database_bytes(realm)
+    sealed = [k.sealed for e in entries for k in e.keys]
+    assert all(s in blob for s in sealed)  # the sealed blobs are here: we are looking at the right bytes
+    for key in clear:
+        assert key not in blob
+    for window in set().union(*map(windows, clear)):
+        assert window not in blob
 
 
 def test_addprinc_randkey_and_nokey(realm):
