@@ -219,15 +219,17 @@ class SQLiteStore(PrincipalStore):
             self._checked_in_scope = False
 
     async def get(self, principal: Principal) -> PrincipalEntry | None:
-        with self._lock, _translated(self.path):
+        with self._lock:
             if not (self._checked_in_scope and self._scopes == 1):
                 # Two scopes open at once (interleaved requests): check on every get.
-                self._check_version()
+                with _translated(self.path):
+                    self._check_version()
                 self._checked_in_scope = self._scopes == 1
             hit = self._cache.get(principal, _MISSING)
             if hit is not _MISSING:
                 return hit  # type: ignore[return-value]
-            rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
+            with _translated(self.path):
+                rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
             entry = _entry_from_rows(principal, rows) if rows else None
             self._remember(principal, entry)
         return entry
