@@ -127,6 +127,7 @@ class SQLiteStore(PrincipalStore):
         # request_scope: how many are open, and whether data_version was read in this one.
         self._scopes = 0
         self._checked_in_scope = False
+        self._scope_thread: int | None = None
 
     @classmethod
     def open(cls, path: str, *, create: bool = False, cache_size: int = DEFAULT_CACHE_SIZE) -> SQLiteStore:
@@ -212,6 +213,7 @@ class SQLiteStore(PrincipalStore):
         """One check of data_version per KDC request instead of one per get (see PrincipalStore)."""
         self._scopes += 1
         self._checked_in_scope = False
+        self._scope_thread = threading.get_ident()
         try:
             yield
         finally:
@@ -220,8 +222,9 @@ class SQLiteStore(PrincipalStore):
 
     async def get(self, principal: Principal) -> PrincipalEntry | None:
         with self._lock:
-            if not (self._checked_in_scope and self._scopes == 1):
-                # Two scopes open at once (interleaved requests): check on every get.
+            if not (self._checked_in_scope and self._scopes == 1 and self._scope_thread == threading.get_ident()):
+                # Two scopes open at once (interleaved requests), or a get from another
+                # thread while the scope is open: check on every get.
                 with _translated(self.path):
                     self._check_version()
                 self._checked_in_scope = self._scopes == 1

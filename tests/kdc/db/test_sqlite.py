@@ -251,3 +251,20 @@ def test_overlapping_request_scopes_check_on_every_get(two_connections):
             assert run(kdc.get(alice)).kvno == 2
         run(admin.put(entry("alice", kvno=3)))
         assert run(kdc.get(alice)).kvno == 3
+
+
+def test_get_from_another_thread_during_a_request_scope_still_checks(two_connections):
+    """A thread-pool caller's get while the KDC's scope is open does not borrow the scope's check."""
+    import threading
+
+    kdc, admin = two_connections
+    run(admin.add(entry("alice", kvno=1)))
+    alice = entry("alice").principal
+    seen = []
+    with kdc.request_scope():
+        run(kdc.get(alice))
+        run(admin.put(entry("alice", kvno=2)))
+        worker = threading.Thread(target=lambda: seen.append(run(kdc.get(alice)).kvno))
+        worker.start()
+        worker.join()
+    assert seen == [2]
