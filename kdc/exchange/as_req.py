@@ -126,7 +126,8 @@ def check_as_policy(options: int, client: PrincipalEntry, server: PrincipalEntry
 
 
 def _check_preauth(snap: AsSnapshot, config: Config, now: float) -> int:
-    inp = PreauthInput(snap.request, snap.raw, snap.client, snap.client_keys, now, config.tickets.clock_skew)
+    inp = PreauthInput(snap.request, snap.raw, snap.client, snap.client_keys, now, config.tickets.clock_skew,
+                       snap.usable)
 
     def hints() -> tuple[PAData, ...]:
         info = etype_info2_entries(snap.client, snap.request.req_body.etype, snap.usable)

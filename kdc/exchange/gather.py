@@ -107,7 +107,8 @@ async def gather_as(req: KDCReq, raw: bytes, ctx: KDCContext) -> AsSnapshot:
     reply_etype = select_reply_etype(body.etype, (k.enctype for k in client.keys_for_kvno()), usable)
     # Unseal nothing for the first, padata-less round trip that will only get PREAUTH_REQUIRED.
     may_issue = find_padata(req.padata) is not None or not client.attributes & Attr.REQUIRES_PRE_AUTH
-    wanted = set(keys_needed(req.padata))
+    # Only usable enctypes: a weak key the client holds is never unsealed for its padata.
+    wanted = set(keys_needed(req.padata)).intersection(usable)
     if may_issue and reply_etype is not None:
         wanted.add(reply_etype)
     return AsSnapshot(

@@ -12,7 +12,11 @@ from kdc.db.model import PrincipalEntry
 
 @dataclass(frozen=True, slots=True)
 class PreauthInput:
-    """The request, the client record and its unsealed keys (by enctype), the time and skew."""
+    """The request, the client record and its unsealed keys (by enctype), the time and skew.
+
+    ``usable`` is the realm's usable enctypes (``kdc.exchange.etypes.usable_enctypes``): a
+    mechanism must not verify with a key outside it, even when ``keys`` holds one.
+    """
 
     request: KDCReq
     raw: bytes
@@ -20,6 +24,7 @@ class PreauthInput:
     keys: Mapping[int, EncryptionKey]
     now: float
     clock_skew: int
+    usable: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

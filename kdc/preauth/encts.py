@@ -8,7 +8,7 @@ from protocol.crypto import decrypt
 from protocol.errors import DecodeError, IntegrityError, UnsupportedEncType
 from protocol.messages import EncryptedData, PAData, PAEncTSEnc, decode
 
-from kdc.exchange.errors import PreauthFailed, Skew
+from kdc.exchange.errors import EtypeNoSupp, PreauthFailed, Skew
 from kdc.preauth.base import PreauthInput, PreauthOutcome
 
 
@@ -30,11 +30,21 @@ def verify(pa: PAData, inp: PreauthInput) -> PreauthOutcome:
 
     A key that does not decrypt is PREAUTH_FAILED (MIT: "Password incorrect" in kinit); a
     timestamp outside the clock skew is KRB_AP_ERR_SKEW, as MIT answers.
+
+    A timestamp in an enctype the realm does not use (weak with ``allow_weak_crypto`` off,
+    or not permitted) is never decrypted: KDC_ERR_ETYPE_NOSUPP, whether or not the client
+    has such a key and whatever the password. Decrypting it would make an rc4 key a
+    password oracle although rc4 is off. MIT's encts tries any stored key of the enctype;
+    ETYPE_NOSUPP is a code its filter_preauth_error passes through, it tells a client that
+    ignored our PA-ETYPE-INFO2 what is wrong, and it does not count toward lockout: it
+    says nothing about the password.
     """
     try:
         enc = decode(pa.padata_value, EncryptedData)
     except DecodeError as exc:
         raise PreauthFailed("PREAUTH_FAILED", detail=f"malformed PA-ENC-TIMESTAMP: {exc}") from None
+    if enc.etype not in inp.usable:
+        raise EtypeNoSupp("BAD_ENCRYPTION_TYPE", detail=f"PA-ENC-TIMESTAMP in enctype {enc.etype}, not usable here")
     key = inp.keys.get(enc.etype)
     if key is None:
         raise PreauthFailed("PREAUTH_FAILED", detail=f"no client key of enctype {enc.etype}")

@@ -178,6 +178,50 @@ def test_weak_enctype_refused_unless_allowed(realm):
     assert error_of(realm, realm.as_req("old", etypes=(23,))).code == ErrorCode.KDC_ERR_ETYPE_NOSUPP
 
 
+class _CountingKey:
+    """Wraps the fake master key and records the enctype of every key it unseals."""
+
+    def __init__(self, inner):
+        self.inner, self.enctypes = inner, []
+
+    def unseal(self, principal, stored):
+        self.enctypes.append(stored.enctype)
+        return self.inner.unseal(principal, stored)
+
+
+@pytest.mark.parametrize("password", ["pw", "wrong"])
+def test_timestamp_in_a_weak_enctype_is_never_decrypted(password):
+    """With allow_weak_crypto off, a PA-ENC-TIMESTAMP in rc4-hmac is ETYPE_NOSUPP whether the
+    password is right or wrong (no rc4 password oracle), the rc4 key is never unsealed, and no
+    failure is counted: the request says nothing about the password."""
+    import dataclasses
+
+    from kdc.config import CryptoConfig
+
+    crypto = CryptoConfig(permitted_enctypes=(18, 17, 23), allow_weak_crypto=False)
+    realm = CoreRealm(config=Config(realm="EXAMPLE.TEST", crypto=crypto))
+    realm.add_user("weak", "pw", etypes=(18, 23))
+    counting = _CountingKey(realm.master_key)
+    realm.ctx = dataclasses.replace(realm.ctx, master_key=counting)
+    pa = realm.enc_timestamp(realm.user_key("weak", 23, password=password))
+    err = error_of(realm, realm.as_req("weak", etypes=(18,), padata=(pa,)))
+    assert err.code == ErrorCode.KDC_ERR_ETYPE_NOSUPP
+    assert 23 not in counting.enctypes
+    assert realm.store.failures == [] and realm.store.successes == []
+
+
+def test_timestamp_in_rc4_works_when_weak_crypto_is_allowed():
+    """The same rc4 timestamp is verified once allow_weak_crypto is on: the filter is the realm's policy."""
+    from kdc.config import CryptoConfig
+
+    crypto = CryptoConfig(permitted_enctypes=(18, 17, 23), allow_weak_crypto=True)
+    realm = CoreRealm(config=Config(realm="EXAMPLE.TEST", crypto=crypto))
+    realm.add_user("weak", "pw", etypes=(18, 23))
+    pa = realm.enc_timestamp(realm.user_key("weak", 23))
+    rep = realm.exchange(realm.as_req("weak", etypes=(18,), padata=(pa,)))
+    assert rep.msg_type == MessageType.KRB_AS_REP and rep.enc_part.etype == 18
+
+
 def test_req_enc_pa_rep_checksums_the_request_as_sent(realm):
     """RFC 6806: with padata 149 the reply carries a checksum (usage 56) over the AS-REQ bytes and ENC_PA_REP."""
     key = realm.user_key("alice", 18)

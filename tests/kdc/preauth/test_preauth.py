@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kdc.db.model import PrincipalEntry, SaltType, StoredKey
-from kdc.exchange.errors import PreauthFailed, PreauthRequired, Skew
+from kdc.exchange.errors import EtypeNoSupp, PreauthFailed, PreauthRequired, Skew
 from kdc.preauth import MECHANISMS, PreauthInput, check_preauth, keys_needed, method_data
 from kdc.preauth.etype_info import etype_info2_entries, etype_info2_padata, salt_of
 from protocol.constants import KDCOption, MessageType, PADataType, TicketFlag
@@ -61,7 +61,8 @@ def _input(realm, padata, keys=None):
     entry = realm.store.entries[realm.principal("alice")]
     body = KDCReqBody(kdc_options=KDCOption(0), realm=realm.realm, nonce=1, etype=(18,), till=T0 + 3600)
     req = KDCReq(MessageType.KRB_AS_REQ, body, padata=padata)
-    return PreauthInput(req, b"", entry, keys if keys is not None else realm.keys_of("alice"), realm.now, 300)
+    return PreauthInput(req, b"", entry, keys if keys is not None else realm.keys_of("alice"), realm.now, 300,
+                        realm.config.crypto.permitted_enctypes)
 
 
 def test_keys_needed_is_the_timestamps_enctype(realm):
@@ -91,10 +92,12 @@ def test_missing_padata(realm):
     (lambda r: r.enc_timestamp(string_to_key(18, "wrong", "EXAMPLE.TESTalice")), PreauthFailed),
     (lambda r: r.enc_timestamp(r.user_key("alice", 18), when=T0 + 301), Skew),
     (lambda r: PAData(PADataType.PA_ENC_TIMESTAMP, b"\x30\x03\x02\x01\x12"), PreauthFailed),  # malformed
-    (lambda r: r.enc_timestamp(string_to_key(23, "secret", "")), PreauthFailed),  # no rc4 key held
+    (lambda r: r.enc_timestamp(string_to_key(26, "secret", "EXAMPLE.TESTalice")), PreauthFailed),  # no such key
+    (lambda r: r.enc_timestamp(string_to_key(23, "secret", "")), EtypeNoSupp),  # rc4: not usable here
 ])
 def test_failures(realm, make_pa, error):
-    """Wrong key, malformed padata, or an enctype without a key: PREAUTH_FAILED carrying the hints; skew: SKEW."""
+    """Wrong key, malformed padata, or a usable enctype without a key: PREAUTH_FAILED carrying the
+    hints; skew: SKEW; an enctype the realm does not use (rc4 here): ETYPE_NOSUPP."""
     hints = (PAData(PADataType.PA_ENC_TIMESTAMP, b""),)
     with pytest.raises(error) as info:
         check_preauth(_input(realm, (make_pa(realm),)), True, lambda: hints)
