@@ -16,6 +16,8 @@ from protocol.errors import UnsupportedEncType
 
 from kdc.config import CryptoConfig
 from kdc.db.model import StoredKey
+from kdc.exchange.errors import EtypeNoSupp, Generic
+from protocol.messages import EncryptionKey
 
 
 @lru_cache(maxsize=16)
@@ -70,3 +72,19 @@ def is_keyed_checksum(cksumtype: int) -> bool:
     Raises UnsupportedEncType for a type we do not know (KDC_ERR_SUMTYPE_NOSUPP).
     """
     return get_checksum_type(cksumtype).keyed
+
+
+def check_client_key(key: EncryptionKey, usable: Sequence[int], what: str) -> None:
+    """A key the client chose (a TGS authenticator subkey, RFC 4120 5.5.1) must be usable and well formed.
+
+    MIT's rd_req refuses a subkey enctype outside permitted_enctypes (KRB5_NOPERM_ETYPE,
+    which reaches the wire as KRB_ERR_GENERIC); we answer KDC_ERR_ETYPE_NOSUPP, the RFC
+    4120 code for exactly this, so that a weak or unknown enctype is refused by name. A key
+    whose length is wrong for its enctype cannot be used at all: KRB_ERR_GENERIC, as MIT's
+    KRB5_BAD_KEYSIZE becomes.
+    """
+    if key.keytype not in usable:
+        raise EtypeNoSupp("BAD_ENCRYPTION_TYPE", detail=f"{what} enctype {key.keytype} is not usable here")
+    size = get_enctype(key.keytype).key_size
+    if len(key.keyvalue) != size:
+        raise Generic("BAD KEY SIZE", detail=f"{what} of enctype {key.keytype} has {len(key.keyvalue)} bytes, not {size}")

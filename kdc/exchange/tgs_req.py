@@ -32,7 +32,7 @@ from kdc.exchange.bits import APOption, Attr, KDCOption, TicketFlag
 from kdc.exchange import errors, rules
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
-from kdc.exchange.etypes import is_keyed_checksum, select_session_etype
+from kdc.exchange.etypes import check_client_key, is_keyed_checksum, select_session_etype
 from kdc.exchange.gather import TgsSnapshot, gather_tgs
 from kdc.exchange.names import principal_text
 from kdc.exchange.times import TicketTimes, compute_endtime, compute_renew_till, compute_start
@@ -80,7 +80,8 @@ def process_tgs(snap: TgsSnapshot, config: Config, now: float, rng: Rng) -> TgsR
 
 
 def check_authenticator(snap: TgsSnapshot, now: float, skew: int) -> None:
-    """RFC 4120 3.2.3 for the PA-TGS-REQ: options, names matching the TGT, time within the skew."""
+    """RFC 4120 3.2.3 for the PA-TGS-REQ: options, names matching the TGT, time within the skew,
+    and a subkey (which will encrypt the reply) of a usable enctype and the right length."""
     if snap.ap_req.ap_options & (APOption.USE_SESSION_KEY | APOption.MUTUAL_REQUIRED):
         raise errors.Policy("SESSION KEY or MUTUAL")
     auth, tgt = snap.authenticator, snap.tgt
@@ -89,6 +90,8 @@ def check_authenticator(snap: TgsSnapshot, now: float, skew: int) -> None:
     offset = auth.ctime + auth.cusec / 1e6 - now
     if abs(offset) > skew:
         raise errors.Skew("CLOCK_SKEW", detail=f"clock skew {offset:+.0f}s")
+    if auth.subkey is not None:
+        check_client_key(auth.subkey, snap.usable, "authenticator subkey")
 
 
 def check_tgt_times(tgt: EncTicketPart, now: float, skew: int) -> None:

@@ -11,6 +11,7 @@ from protocol.messages import (
     AuthorizationDataEntry,
     Checksum,
     EncryptedData,
+    EncryptionKey,
     HostAddress,
     KDCReqBody,
     encode_authorization_data,
@@ -99,6 +100,21 @@ def test_proxy_ticket_for_a_service(realm, tgt):
     svc = realm.tgs(tgt, SVC, options=O.PROXIABLE)
     proxy = realm.tgs(svc, SVC, options=O.PROXY)
     assert proxy.enc.flags & TicketFlag.PROXY
+
+
+@pytest.mark.parametrize("subkey,code", [
+    (EncryptionKey(23, bytes(16)), ErrorCode.KDC_ERR_ETYPE_NOSUPP),  # rc4: weak, allow_weak_crypto off
+    (EncryptionKey(9999, bytes(16)), ErrorCode.KDC_ERR_ETYPE_NOSUPP),  # no such enctype
+    (EncryptionKey(1, bytes(8)), ErrorCode.KDC_ERR_ETYPE_NOSUPP),  # single DES
+    (EncryptionKey(18, bytes(5)), ErrorCode.KRB_ERR_GENERIC),  # aes256 needs 32 bytes
+])
+def test_unusable_or_malformed_subkey_is_refused(realm, tgt, subkey, code):
+    """An authenticator subkey (which would encrypt the reply) of an unusable enctype is
+    ETYPE_NOSUPP, one of the wrong length KRB_ERR_GENERIC with its own reason; never a reply
+    in a weak key, never the internal-error catch-all."""
+    reply, audit = realm.send(realm.tgs_req(tgt, SVC, subkey=subkey))
+    assert audit.error_code == code
+    assert audit.detail.startswith("authenticator subkey")
 
 
 def test_renew_extends_within_renew_till(realm, tgt):
