@@ -2,6 +2,7 @@
 
 import io
 import json
+from fractions import Fraction
 
 import pytest
 import structlog
@@ -97,3 +98,116 @@ def test_iso_timestamper_matches_structlog(when, monkeypatch):
     stamper = IsoTimeStamper(clock=lambda: when)
     stamper(None, "info", {})  # second call uses the kept prefix
     assert stamper(None, "info", {})["timestamp"] == expected
+
+
+def _old_chain_line(event_dict, method="info", when=1_796_000_000.25):
+    """What the processor chain before JsonEventRenderer wrote for ``event_dict``."""
+    from kdc.logging import IsoTimeStamper, _headline_first
+
+    event_dict = structlog.processors.add_log_level(None, method, dict(event_dict))
+    event_dict = IsoTimeStamper(clock=lambda: when)(None, method, event_dict)
+    event_dict = structlog.processors.format_exc_info(None, method, event_dict)
+    event_dict = redact_secrets(None, method, event_dict)
+    return structlog.processors.JSONRenderer(sort_keys=False)(None, method, _headline_first(None, method, event_dict))
+
+
+REQUEST_EVENT = {
+    "event": "kdc.as_req", "request_type": "AS", "client": "alice@EXAMPLE.TEST",
+    "service": "krbtgt/EXAMPLE.TEST@EXAMPLE.TEST", "requested_etypes": ["aes256-cts-hmac-sha1-96", 23],
+    "reply_etype": "aes256-cts-hmac-sha1-96", "ticket_etype": None, "session_etype": 18, "result": "ok",
+    "error_code": None, "detail": None, "peer": "127.0.0.1:5000", "transport": "udp", "source": "kdc",
+    "request_bytes": 250, "reply_bytes": 700, "duration_ms": 0.125, "flag": True,
+}
+
+
+@pytest.mark.parametrize("event_dict, method", [
+    (REQUEST_EVENT, "info"),
+    (dict(REQUEST_EVENT, password=SECRET, session_key=KEY, level="bogus", timestamp="x"), "info"),
+    (dict(REQUEST_EVENT, client="\u00e9l\u00e8ve\u2028@EXAMPLE.TEST"), "info"),
+    ({"event": "x", "blob": KEY, "obj": EncryptionKey(18, KEY), "nested": {"pin": "1234", "l": [KEY]}}, "warn"),
+    ({"event": "x", "etypes": (18, 17), "odd": Fraction(1, 3), "big": 2**80}, "exception"),
+    ({"event": "x", "big": -(2**70), "n": 2**63 - 1}, "error"),
+])
+def test_json_renderer_matches_the_processor_chain(event_dict, method):
+    """JsonEventRenderer writes the same JSON object, in the same field order, as the former
+    chain (level, timestamp, exc_info, redaction, headline first, JSONRenderer)."""
+    from kdc.logging import JsonEventRenderer
+
+    ours = JsonEventRenderer(clock=lambda: 1_796_000_000.25)(None, method, dict(event_dict))
+    theirs = _old_chain_line(event_dict, method)
+    assert json.loads(ours) == json.loads(theirs)
+    assert list(json.loads(ours)) == list(json.loads(theirs))
+    assert SECRET not in ours and KEY.hex() not in ours
+    assert ours.isascii() and "\n" not in ours
+
+
+def test_json_renderer_takes_non_str_keys():
+    """A field with a non-str name is rendered under its text (json.dumps's rule), not dropped."""
+    from kdc.logging import JsonEventRenderer
+
+    assert json.loads(JsonEventRenderer()(None, "info", {"event": "x", 7: "seven"}))["7"] == "seven"
+
+
+def test_json_renderer_formats_exc_info():
+    """An event logged with exc_info carries the formatted traceback, as format_exc_info writes it."""
+    from kdc.logging import JsonEventRenderer
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        line = JsonEventRenderer()(None, "exception", {"event": "x", "exc_info": sys.exc_info()})
+    record = json.loads(line)
+    assert record["level"] == "error" and "RuntimeError: boom" in record["exception"]
+    assert "exc_info" not in record
+
+
+def test_line_writer_batches_inside_a_loop_and_flushes_at_turn_end():
+    """Inside a running asyncio loop, lines wait for the end of the loop turn and then
+    go out together, in order; outside a loop each line is written at once."""
+    import asyncio
+
+    from kdc.logging import LineWriter
+
+    stream = io.StringIO()
+    writer = LineWriter(stream)
+    writer.info("first")
+    assert stream.getvalue() == "first\n"
+
+    async def burst():
+        writer.info("a")
+        writer.info("b")
+        seen_during_turn = stream.getvalue()
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        return seen_during_turn
+
+    during = asyncio.run(burst())
+    assert during == "first\n"
+    assert stream.getvalue() == "first\na\nb\n"
+
+
+def test_line_writer_bounds_pending_lines_and_flush_logs_writes_the_rest():
+    """No more than MAX_PENDING lines wait; flush_logs() (run at exit, and by a worker
+    before os._exit) writes whatever is still pending."""
+    import asyncio
+
+    from kdc.logging import LineWriter, flush_logs
+
+    stream = io.StringIO()
+    writer = LineWriter(stream)
+
+    async def many():
+        for i in range(writer.MAX_PENDING + 3):
+            writer.info(str(i))
+        return stream.getvalue().count("\n")
+
+    loop = asyncio.new_event_loop()
+    try:
+        written_in_turn = loop.run_until_complete(many())
+    finally:
+        loop.close()  # closed before the scheduled flush could run
+    assert written_in_turn == writer.MAX_PENDING
+    flush_logs()
+    assert stream.getvalue().splitlines() == [str(i) for i in range(writer.MAX_PENDING + 3)]
