@@ -2,6 +2,10 @@
 
 Looks up the principals a request names and unseals only the keys it may use, then hands
 a frozen snapshot to the pure checks. Lookup failures raise here, with MIT's codes.
+
+A store that cannot answer (locked, damaged, gone) or a master key that cannot unseal is
+KDC_ERR_SVC_UNAVAILABLE, as MIT answers KRB5_KDB_CANTLOCK_DB: the fault is this KDC's,
+and MIT's client library then tries the realm's next KDC instead of giving up.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from protocol.errors import DecodeError, PrincipalParseError
 from protocol.messages import APReq, Authenticator, EncryptionKey, EncTicketPart, KDCReq, PrincipalName, decode
 from protocol.principal import Principal
 
+from kdc.db.errors import StoreError
 from kdc.db.model import PrincipalEntry, StoredKey
 from kdc.exchange import errors
 from kdc.exchange.bits import Attr, KDCOption
@@ -72,15 +77,33 @@ def _principal(name: PrincipalName, realm: str, error: type[errors.KDCError], te
         raise error(text, detail=f"unusable name {name.name_string!r}") from None
 
 
+async def _get(ctx: KDCContext, name: Principal) -> PrincipalEntry | None:
+    """The store's record of ``name``; a store failure is SVC_UNAVAILABLE (MIT: KRB5_KDB_CANTLOCK_DB)."""
+    try:
+        return await ctx.store.get(name)
+    except StoreError as exc:
+        raise errors.SvcUnavailable("LOOKING_UP_PRINCIPAL", detail=f"principal store: {exc}"[:200]) from None
+
+
 async def _lookup(ctx: KDCContext, name: Principal, error: type[errors.KDCError], text: str) -> PrincipalEntry:
-    entry = await ctx.store.get(name) if name.realm == ctx.config.realm else None
+    entry = await _get(ctx, name) if name.realm == ctx.config.realm else None
     if entry is None:
         raise error(text, detail=f"{name} not found")
     return entry
 
 
 def _unseal(ctx: KDCContext, entry: PrincipalEntry, stored: StoredKey) -> EncryptionKey:
-    return ctx.master_key.unseal(entry.principal, stored)
+    """The clear key; any failure of the token is SVC_UNAVAILABLE, never the client's fault.
+
+    Pure code cannot import ``kdc.masterkey`` (it loads the PKCS#11 library) to name its
+    MasterKeyError, and ``unseal`` does nothing but the token's work: whatever it raises
+    (token gone, master key version missing, a sealed blob that fails authentication)
+    means this KDC cannot use the key now. The audit detail keeps the exception's type.
+    """
+    try:
+        return ctx.master_key.unseal(entry.principal, stored)
+    except Exception as exc:
+        raise errors.SvcUnavailable("DECRYPTING_KEY", detail=f"master key: {type(exc).__name__}: {exc}"[:200]) from None
 
 
 def _unseal_etypes(ctx: KDCContext, entry: PrincipalEntry, etypes: set[int]) -> dict[int, EncryptionKey]:
@@ -167,7 +190,7 @@ async def gather_tgs(req: KDCReq, ctx: KDCContext) -> TgsSnapshot:
     server = await _lookup(ctx, _principal(body.sname, body.realm, errors.ServerUnknown, "SERVER_NOT_FOUND"),
                            errors.ServerUnknown, "SERVER_NOT_FOUND")
     client_name = Principal.from_name(tgt.cname, tgt.crealm)
-    client = await ctx.store.get(client_name) if tgt.crealm == ctx.config.realm else None
+    client = await _get(ctx, client_name) if tgt.crealm == ctx.config.realm else None
     second, second_server = await _second_ticket(req, ctx)
     usable = usable_enctypes(ctx.config.crypto)
     u2u = bool(body.kdc_options & KDCOption.ENC_TKT_IN_SKEY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,3 +217,83 @@ def test_every_lookup_of_a_request_happens_in_one_store_request_scope():
     reply, audit = run(realm, realm.tgs_req(tgt, "host/a.test"))
     assert audit.result == "ok" and store.scopes == 1 and store.depth == 0
     assert store.gets_in_scope == [1, 1, 1]
+
+
+class FailingStore(FakeStore):
+    """A store whose get raises ``error`` from the ``fail_from``-th call on (earlier ones answer)."""
+
+    def __init__(self, error, fail_from=1):
+        super().__init__()
+        self.error, self.fail_from = error, fail_from
+        self.armed = False
+
+    async def get(self, principal):
+        if self.armed and self.gets + 1 >= self.fail_from:
+            self.gets += 1
+            raise self.error
+        return await super().get(principal)
+
+
+def _store_errors():
+    from kdc.db.errors import DatabaseCorrupt, DatabaseLocked, StoreError
+
+    return [DatabaseLocked("database /x is locked by another process (database is locked)"),
+            DatabaseCorrupt("database /x is damaged or not a database"), StoreError("database /x: disk I/O error")]
+
+
+@pytest.mark.parametrize("error", _store_errors(), ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("fail_from", [1, 2])
+def test_store_failure_in_as_is_svc_unavailable(error, fail_from):
+    """A store that cannot answer the client (1st get) or server (2nd get) lookup of an AS-REQ:
+    KDC_ERR_SVC_UNAVAILABLE (MIT's answer to KRB5_KDB_CANTLOCK_DB, on which clients try the
+    next KDC), with the store's reason in the audit, not the internal-error catch-all."""
+    realm = CoreRealm(store=FailingStore(error, fail_from))
+    realm.add_user("alice", "secret")
+    data = realm.as_req("alice", padata=(realm.enc_timestamp(realm.user_key("alice", 18)),))
+    realm.store.armed = True
+    reply, audit = run(realm, data)
+    assert krb_error(reply).error_code == ErrorCode.KDC_ERR_SVC_UNAVAILABLE
+    assert audit.result == "KDC_ERR_SVC_UNAVAILABLE" and audit.detail == f"principal store: {error}"
+
+
+@pytest.mark.parametrize("fail_from", [1, 2, 3])
+def test_store_failure_in_tgs_is_svc_unavailable(fail_from):
+    """Each lookup of a TGS-REQ (TGT server, service, client) failing in the store: SVC_UNAVAILABLE."""
+    from kdc.db.errors import DatabaseLocked
+
+    realm = CoreRealm(store=FailingStore(DatabaseLocked("database /x is locked"), fail_from))
+    realm.add_user("alice", "secret")
+    realm.add_service("host/a.test")
+    tgt = realm.kinit("alice")
+    data = realm.tgs_req(tgt, "host/a.test")
+    realm.store.gets, realm.store.armed = 0, True
+    reply, audit = run(realm, data)
+    assert krb_error(reply).error_code == ErrorCode.KDC_ERR_SVC_UNAVAILABLE
+    assert "locked" in audit.detail
+
+
+class BrokenMasterKey:
+    def __init__(self, error):
+        self.error = error
+
+    def unseal(self, principal, stored):
+        raise self.error
+
+
+def test_master_key_failure_is_svc_unavailable():
+    """A master key that cannot unseal (token gone, key version missing, blob failing its tag):
+    SVC_UNAVAILABLE in AS and TGS, the reason (and its type) in the audit, no key material."""
+    from kdc.masterkey import MasterKeyError, SealedKeyIntegrityError
+
+    realm = CoreRealm()
+    realm.add_user("alice", "secret")
+    tgt = realm.kinit("alice")
+    as_data = realm.as_req("alice", padata=(realm.enc_timestamp(realm.user_key("alice", 18)),))
+    tgs_data = realm.tgs_req(tgt, "krbtgt/EXAMPLE.TEST")
+    for error in (MasterKeyError("master key version 2 (used by alice) is not in the token"),
+                  SealedKeyIntegrityError("sealed key of alice kvno 1 failed authentication")):
+        realm.ctx = dataclasses.replace(realm.ctx, master_key=BrokenMasterKey(error))
+        for data in (as_data, tgs_data):
+            reply, audit = run(realm, data)
+            assert krb_error(reply).error_code == ErrorCode.KDC_ERR_SVC_UNAVAILABLE
+            assert audit.detail == f"master key: {type(error).__name__}: {error}"
