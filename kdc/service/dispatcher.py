@@ -29,11 +29,23 @@ _EVENT_BY_TYPE = {MessageType.KRB_AS_REQ: "kdc.as_req", MessageType.KRB_TGS_REQ:
 _EVENT_BY_TEXT = {"AS": "kdc.as_req", "TGS": "kdc.tgs_req"}
 
 
+_EVENT_BY_REQUEST_TYPE: dict[Any, str] = {}  # event_name's answers, a bounded table
+
+
 def event_name(request_type: Any) -> str:
     """``kdc.as_req``, ``kdc.tgs_req`` or ``kdc.request`` for an audit's request type.
 
     Accepts the exchange's "AS"/"TGS", RFC spellings ("AS-REQ") and MessageType values.
     """
+    name = _EVENT_BY_REQUEST_TYPE.get(request_type) if type(request_type) in (str, int) else None
+    if name is None:
+        name = _event_name(request_type)
+        if type(request_type) in (str, int) and len(_EVENT_BY_REQUEST_TYPE) < 256:
+            _EVENT_BY_REQUEST_TYPE[request_type] = name
+    return name
+
+
+def _event_name(request_type: Any) -> str:
     if isinstance(request_type, int):
         try:
             return _EVENT_BY_TYPE.get(MessageType(request_type), "kdc.request")
@@ -51,11 +63,20 @@ def _etype_name(etype: Any) -> Any:
     return _ETYPE_NAMES.get(etype, etype)
 
 
+_ETYPE_LISTS: dict[tuple[Any, ...], list[Any]] = {}  # the few lists clients send, bounded
+
+
 def _etype_list(etypes: Any) -> list[Any]:
+    if type(etypes) is tuple:
+        shown = _ETYPE_LISTS.get(etypes)
+        if shown is not None:
+            return list(shown)
     etypes = list(etypes)
     shown = [_ETYPE_NAMES.get(e, e) for e in etypes[:MAX_LOGGED_ETYPES]]
     if len(etypes) > MAX_LOGGED_ETYPES:
         shown.append(f"... {len(etypes)} in all")
+    elif len(_ETYPE_LISTS) < 256 and all(type(e) is int for e in etypes):
+        _ETYPE_LISTS[tuple(etypes)] = list(shown)
     return shown
 
 
@@ -72,18 +93,30 @@ def audit_fields(audit: Any) -> dict[str, Any]:
     """The event fields of an Audit record (any object with Audit's attribute names)."""
     etypes = getattr(audit, "requested_etypes", None)
     code = getattr(audit, "error_code", None)
+    names = _ETYPE_NAMES
     return {
-        "request_type": _plain(getattr(audit, "request_type", None)),
-        "client": _plain(getattr(audit, "client", None)),
-        "service": _plain(getattr(audit, "service", None)),
+        "request_type": _text(getattr(audit, "request_type", None)),
+        "client": _text(getattr(audit, "client", None)),
+        "service": _text(getattr(audit, "service", None)),
         "requested_etypes": _etype_list(etypes) if etypes is not None else None,
-        "reply_etype": _etype_name(getattr(audit, "reply_etype", None)),
-        "ticket_etype": _etype_name(getattr(audit, "ticket_etype", None)),
-        "session_etype": _etype_name(getattr(audit, "session_etype", None)),
-        "result": _plain(getattr(audit, "result", None)),
-        "error_code": _ERROR_NAMES.get(code, _plain(code)),
-        "detail": _plain(getattr(audit, "detail", None)),
+        "reply_etype": _name_of(names, getattr(audit, "reply_etype", None)),
+        "ticket_etype": _name_of(names, getattr(audit, "ticket_etype", None)),
+        "session_etype": _name_of(names, getattr(audit, "session_etype", None)),
+        "result": _text(getattr(audit, "result", None)),
+        "error_code": None if code is None else _ERROR_NAMES.get(code) or _plain(code),
+        "detail": _text(getattr(audit, "detail", None)),
     }
+
+
+def _text(value: Any) -> Any:
+    return value if value is None or type(value) is str else _plain(value)
+
+
+def _name_of(names: dict[int, str], value: Any) -> Any:
+    try:
+        return names.get(value, value)
+    except TypeError:  # unhashable: shown as it is, as before
+        return value
 
 
 class Dispatcher:

@@ -12,8 +12,10 @@ import types
 from collections.abc import Generator
 from typing import Any
 
+from twisted.internet import udp
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.protocol import DatagramProtocol
+from twisted.python.failure import Failure
 
 from kdc.service.dispatcher import Dispatcher
 from protocol.constants import ErrorCode
@@ -35,13 +37,21 @@ def run_coroutine(coro: Any) -> Deferred:
     asyncio task at that point and carries on exactly as if the task had started it.
     """
     try:
-        waiting_on = coro.send(None)
-    except StopIteration as done:
-        return succeed(done.value)
+        finished, value = step_coroutine(coro)
     except BaseException:
         return fail()
+    return succeed(value) if finished else value
+
+
+def step_coroutine(coro: Any) -> tuple[bool, Any]:
+    """``(True, result)`` when ``coro`` ran to its end at once, else ``(False, Deferred)``
+    of its result, the rest running in an asyncio task; raises what ``coro`` raised."""
+    try:
+        waiting_on = coro.send(None)
+    except StopIteration as done:
+        return True, done.value
     task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
-    return Deferred.fromFuture(task)
+    return False, Deferred.fromFuture(task)
 
 
 async def _finish(coro: Any, waiting_on: Any) -> Any:
@@ -86,9 +96,16 @@ class KDCDatagramProtocol(DatagramProtocol):
             self.log.info("kdc.request", result="dropped", detail="datagram too large",
                           peer=format_peer(addr), transport="udp", request_bytes=len(data))
             return
-        d = run_coroutine(self.dispatcher.dispatch(data, format_peer(addr), "udp"))
-        d.addCallback(self._send, data, addr)
-        d.addErrback(self._failed, addr)
+        try:
+            finished, value = step_coroutine(self.dispatcher.dispatch(data, format_peer(addr), "udp"))
+            if finished:  # the usual case: no Deferred, no callbacks
+                self._send(value, data, addr)
+                return
+        except Exception:
+            self._failed(Failure(), addr)
+            return
+        value.addCallback(self._send, data, addr)
+        value.addErrback(self._failed, addr)
 
     def _send(self, reply: bytes | None, request: bytes, addr: Any) -> None:
         if reply is None or self.transport is None:
@@ -97,7 +114,18 @@ class KDCDatagramProtocol(DatagramProtocol):
             reply = self.dispatcher.error_reply(ErrorCode.KRB_ERR_RESPONSE_TOO_BIG, request)
             if reply is None:
                 return
-        self.transport.write(reply, addr)
+        transport = self.transport
+        if type(transport) is not udp.Port:
+            transport.write(reply, addr)
+            return
+        # Port.write checks that ``addr`` is an IP address of the socket's family on
+        # every call (inet_pton twice); this one came from recvfrom on that socket.
+        try:
+            transport.socket.sendto(reply, addr)
+        except InterruptedError:
+            transport.write(reply, addr)
+        except ConnectionRefusedError:
+            pass  # an ICMP error left by an earlier datagram, as Port.write ignores it
 
     def _failed(self, failure: Any, addr: Any) -> None:
         self.log.error("kdc.udp_send_failed", peer=format_peer(addr),
