@@ -10,7 +10,13 @@ Choices, and why:
   ``synchronous=NORMAL`` in WAL mode keeps every committed transaction across a process
   crash (kill -9); only an OS crash may lose the newest commits, never consistency.
 - ``busy_timeout``: a writer waits for the lock instead of failing at once; past the
-  timeout the caller gets DatabaseLocked.
+  timeout the caller gets DatabaseLocked. Not so kdcd's bookkeeping writes
+  (``record_success``/``record_failure``): they run on the KDC's event loop, so while
+  kdcadmin or a script holds the write lock, waiting would stall every request behind
+  them. They try once (busy timeout ``BOOKKEEPING_BUSY_MS``) and raise DatabaseLocked,
+  which the exchange notes in its audit record and otherwise ignores: the outcome is not
+  recorded, the request is answered. Reads never wait in WAL mode: they see the last
+  committed snapshot while a writer holds the lock.
 - One transaction per change (``BEGIN IMMEDIATE`` takes the write lock up front, so a
   read-then-write cannot deadlock against another writer); ``get`` is one statement, so it
   sees one consistent snapshot of the record and its keys.
@@ -46,6 +52,8 @@ from kdc.db.store import PrincipalStore, glob_regex
 from protocol.principal import Principal
 
 BUSY_TIMEOUT_MS = 5000
+# kdcd's last_success/failure-count writes never wait for another process's lock (see above).
+BOOKKEEPING_BUSY_MS = 0
 # Records kept by ``get`` (the realm's busiest principals: krbtgt, active users, services).
 DEFAULT_CACHE_SIZE = 4096
 _MISSING = object()
@@ -128,6 +136,7 @@ class SQLiteStore(PrincipalStore):
         self._scopes = 0
         self._checked_in_scope = False
         self._scope_thread: int | None = None
+        self._busy_ms = BUSY_TIMEOUT_MS
 
     @classmethod
     def open(cls, path: str, *, create: bool = False, cache_size: int = DEFAULT_CACHE_SIZE) -> SQLiteStore:
@@ -156,7 +165,8 @@ class SQLiteStore(PrincipalStore):
 
     def _configure(self) -> None:
         c = self._conn
-        c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self._busy_ms = BUSY_TIMEOUT_MS
+        c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
         mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"database {self.path}: cannot switch to WAL mode (got {mode})")
@@ -302,14 +312,26 @@ class SQLiteStore(PrincipalStore):
             if cur.rowcount == 0:
                 raise NoSuchPrincipal(principal)
 
+    @contextmanager
+    def _without_waiting(self) -> Iterator[None]:
+        """Statements inside fail at once with DatabaseLocked instead of waiting for the lock."""
+        c = self._conn
+        c.execute(f"PRAGMA busy_timeout = {BOOKKEEPING_BUSY_MS}")
+        try:
+            yield
+        finally:
+            c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+
     async def record_success(self, principal: Principal, when: int) -> None:
-        with self._lock, _translated(self.path):
+        """Set last_success; DatabaseLocked at once, without waiting, while another process writes."""
+        with self._lock, _translated(self.path), self._without_waiting():
             self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
             self._update_cached(principal, last_success=when)
 
     async def record_failure(self, principal: Principal, when: int) -> None:
+        """Count a failure; DatabaseLocked at once, without waiting, while another process writes."""
         # One UPDATE statement is atomic: two KDC processes counting failures never lose one.
-        with self._lock, _translated(self.path):
+        with self._lock, _translated(self.path), self._without_waiting():
             self._conn.execute(
                 "UPDATE principals SET last_failed = ?, fail_auth_count = fail_auth_count + 1 WHERE name = ?",
                 (when, str(principal)),

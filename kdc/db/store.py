@@ -67,11 +67,15 @@ class PrincipalStore(abc.ABC):
 
     @abc.abstractmethod
     async def record_success(self, principal: Principal, when: int) -> None:
-        """Set last_success to ``when`` (no error if the principal vanished meanwhile)."""
+        """Set last_success to ``when`` (no error if the principal vanished meanwhile).
+
+        The KDC's bookkeeping: a backend raises DatabaseLocked at once rather than wait
+        for another writer (the KDC answers the request without recording it).
+        """
 
     @abc.abstractmethod
     async def record_failure(self, principal: Principal, when: int) -> None:
-        """Set last_failed to ``when`` and add one to fail_auth_count, atomically."""
+        """Set last_failed to ``when`` and add one to fail_auth_count, atomically (waits as record_success)."""
 
     @abc.abstractmethod
     async def close(self) -> None:

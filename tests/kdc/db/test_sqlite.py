@@ -268,3 +268,68 @@ def test_get_from_another_thread_during_a_request_scope_still_checks(two_connect
         worker.start()
         worker.join()
     assert seen == [2]
+
+
+class WriteLockHolder:
+    """Another process's write transaction (kdcadmin, a script): BEGIN IMMEDIATE on its own
+    connection, in a thread, held until the test leaves the block or ``limit`` seconds pass.
+
+    ``released`` turns True just before the lock is given up, so code that waited for the
+    lock can only return after it is True: code that returns while it is False did not wait.
+    """
+
+    def __init__(self, path, limit: float = 3.0) -> None:
+        self.path, self.limit, self.released = path, limit, False
+
+    def __enter__(self) -> WriteLockHolder:
+        import threading
+
+        self._held, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+        self._thread.start()
+        assert self._held.wait(10), "could not take the write lock"
+        return self
+
+    def _hold(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        self._held.set()
+        self._release.wait(self.limit)
+        self.released = True
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    def __exit__(self, *exc) -> None:
+        self._release.set()
+        self._thread.join()
+
+
+def test_bookkeeping_writes_do_not_wait_for_another_writer(two_connections, tmp_path):
+    """While another process holds the write lock, kdcd's record_success/record_failure raise
+    DatabaseLocked at once (returning while the lock is still held) instead of waiting up
+    to busy_timeout on the event loop; reads still answer (WAL); afterwards writes work."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.get(alice))
+    with WriteLockHolder(tmp_path / "p.sqlite3") as lock:
+        with pytest.raises(DatabaseLocked):
+            run(kdc.record_success(alice, 100))
+        with pytest.raises(DatabaseLocked):
+            run(kdc.record_failure(alice, 100))
+        assert run(kdc.get(alice)) == entry("alice")  # the cached record did not pretend either write
+        assert run(kdc.get(Principal.parse("bob", "EXAMPLE.TEST"))) is None  # a read that runs SQL
+        assert not lock.released
+    run(kdc.record_failure(alice, 200))
+    got = run(admin.get(alice))
+    assert (got.last_success, got.fail_auth_count, got.last_failed) == (None, 1, 200)
+
+
+def test_admin_writes_still_wait_for_the_lock(two_connections, tmp_path):
+    """kdcadmin's changes keep the long busy_timeout: a put waits for a short transaction to end."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice", kvno=1)))
+    with WriteLockHolder(tmp_path / "p.sqlite3", limit=0.2) as lock:
+        run(admin.put(entry("alice", kvno=2)))
+        assert lock.released
+    assert run(kdc.get(entry("alice").principal)).kvno == 2

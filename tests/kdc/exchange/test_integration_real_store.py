@@ -65,3 +65,24 @@ def test_wrong_password_counts_in_the_database(real):
         harness.kinit("alice", "not the password")
     assert info.value.code == ErrorCode.KDC_ERR_PREAUTH_FAILED
     assert asyncio.run(store.get(harness.principal("alice"))).fail_auth_count == 1
+
+
+def test_as_and_tgs_answer_while_another_process_holds_the_write_lock(real):
+    """kdcadmin (or a script) holding the SQLite write lock does not stall the KDC: a kinit
+    and a TGS exchange complete while the lock is still held, the kinit's last_success write
+    is skipped with the reason in the audit, and a wrong password is still refused."""
+    from kdc.exchange.dispatch import handle_request
+    from tests.kdc.db.test_sqlite import WriteLockHolder
+
+    harness, store, _ = real
+    tgt = harness.kinit("alice")  # warm: records cached, as on a running kdcd
+    key = harness.user_key("alice", 18)
+    with WriteLockHolder(store.path) as lock:
+        data = harness.as_req("alice", padata=(harness.enc_timestamp(key),))
+        reply, audit = asyncio.run(handle_request(data, harness.ctx))
+        assert audit.result == "ok" and "could not record" in audit.detail and "locked" in audit.detail
+        assert harness.tgs(tgt, SVC).enc.sname.name_string == ("host", "server.example.test")
+        with pytest.raises(KDCErrorReply) as info:
+            harness.kinit("alice", "not the password")
+        assert info.value.code == ErrorCode.KDC_ERR_PREAUTH_FAILED
+        assert not lock.released
