@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kdc.logging import flush_logs
 from kdc.service.main import Ready
 
 STARTUP_TIMEOUT = 120.0
@@ -81,7 +80,6 @@ class Supervisor:
         except BaseException as exc:  # a worker must never return into the supervisor's code
             print(f"kdcd: worker failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         finally:
-            flush_logs()  # lines kept for the end of a loop turn that never came
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(status)

@@ -163,9 +163,9 @@ def test_json_renderer_formats_exc_info():
     assert "exc_info" not in record
 
 
-def test_line_writer_batches_inside_a_loop_and_flushes_at_turn_end():
-    """Inside a running asyncio loop, lines wait for the end of the loop turn and then
-    go out together, in order; outside a loop each line is written at once."""
+def test_line_writer_writes_each_line_at_once_even_inside_a_loop():
+    """Each event is in the stream when the logging call returns, also inside a running
+    asyncio loop: a request's event is logged before its reply goes out."""
     import asyncio
 
     from kdc.logging import LineWriter
@@ -175,39 +175,9 @@ def test_line_writer_batches_inside_a_loop_and_flushes_at_turn_end():
     writer.info("first")
     assert stream.getvalue() == "first\n"
 
-    async def burst():
+    async def inside_loop():
         writer.info("a")
-        writer.info("b")
-        seen_during_turn = stream.getvalue()
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        return seen_during_turn
+        writer.error("b")
+        return stream.getvalue()
 
-    during = asyncio.run(burst())
-    assert during == "first\n"
-    assert stream.getvalue() == "first\na\nb\n"
-
-
-def test_line_writer_bounds_pending_lines_and_flush_logs_writes_the_rest():
-    """No more than MAX_PENDING lines wait; flush_logs() (run at exit, and by a worker
-    before os._exit) writes whatever is still pending."""
-    import asyncio
-
-    from kdc.logging import LineWriter, flush_logs
-
-    stream = io.StringIO()
-    writer = LineWriter(stream)
-
-    async def many():
-        for i in range(writer.MAX_PENDING + 3):
-            writer.info(str(i))
-        return stream.getvalue().count("\n")
-
-    loop = asyncio.new_event_loop()
-    try:
-        written_in_turn = loop.run_until_complete(many())
-    finally:
-        loop.close()  # closed before the scheduled flush could run
-    assert written_in_turn == writer.MAX_PENDING
-    flush_logs()
-    assert stream.getvalue().splitlines() == [str(i) for i in range(writer.MAX_PENDING + 3)]
+    assert asyncio.run(inside_loop()) == "first\na\nb\n"
