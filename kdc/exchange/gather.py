@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from protocol.constants import NameType, PADataType
 from protocol.errors import DecodeError, PrincipalParseError
-from protocol.messages import APReq, Authenticator, EncryptionKey, EncTicketPart, KDCReq, PrincipalName, decode
+from protocol.messages import (
+    APReq, Authenticator, EncryptionKey, EncTicketPart, KDCReq, PrincipalName, Ticket, decode,
+)
 from protocol.principal import Principal
 
 from kdc.db.errors import StoreError
@@ -167,13 +169,18 @@ def _tgs_key(ctx: KDCContext, entry: PrincipalEntry, etype: int, kvno: int | Non
     return _unseal(ctx, entry, stored)
 
 
-async def _header_entry(ctx: KDCContext, ap_req: APReq) -> PrincipalEntry:
-    """The record of the header ticket's server; disabled ones are unknown, as MIT's kdc_get_server_key."""
-    name = _principal(ap_req.ticket.sname, ap_req.ticket.realm, errors.ServerUnknown, "UNKNOWN TICKET SERVER")
-    entry = await _lookup(ctx, name, errors.ServerUnknown, "UNKNOWN TICKET SERVER")
+async def _ticket_server(ctx: KDCContext, ticket: Ticket, text: str) -> PrincipalEntry:
+    """The record of a presented ticket's server; disabled ones are unknown, as MIT's kdc_get_server_key."""
+    name = _principal(ticket.sname, ticket.realm, errors.ServerUnknown, text)
+    entry = await _lookup(ctx, name, errors.ServerUnknown, text)
     if entry.attributes & (Attr.DISALLOW_SVR | Attr.DISALLOW_ALL_TIX):
-        raise errors.ServerUnknown("UNKNOWN TICKET SERVER", detail=f"{name} may not be a server")
+        raise errors.ServerUnknown(text, detail=f"{name} may not be a server")
     return entry
+
+
+async def _header_entry(ctx: KDCContext, ap_req: APReq) -> PrincipalEntry:
+    """The record of the header ticket's server (the krbtgt, unless renewing or validating)."""
+    return await _ticket_server(ctx, ap_req.ticket, "UNKNOWN TICKET SERVER")
 
 
 async def gather_tgs(req: KDCReq, ctx: KDCContext) -> TgsSnapshot:
@@ -215,6 +222,5 @@ async def _second_ticket(req: KDCReq, ctx: KDCContext) -> tuple[EncTicketPart | 
     if not req.req_body.kdc_options & KDCOption.ENC_TKT_IN_SKEY or not tickets:
         return None, None
     ticket = tickets[0]
-    entry = await _lookup(ctx, _principal(ticket.sname, ticket.realm, errors.ServerUnknown, "2ND_TKT_SERVER"),
-                          errors.ServerUnknown, "2ND_TKT_SERVER")
+    entry = await _ticket_server(ctx, ticket, "2ND_TKT_SERVER")
     return open_ticket(ticket, _tgs_key(ctx, entry, ticket.enc_part.etype, ticket.enc_part.kvno)), entry.principal

@@ -74,6 +74,8 @@ def process_tgs(snap: TgsSnapshot, config: Config, now: float, rng: Rng) -> TgsR
     check_tgt_times(snap.tgt, now, skew)
     check_checksum(snap)
     check_tgs_constraints(snap, int(now))
+    if snap.request.req_body.kdc_options & KDCOption.ENC_TKT_IN_SKEY:
+        check_u2u(snap, now, skew)
     check_service_policy(snap, int(now))
     flags, times = compute_tgs_ticket(snap, config, int(now))
     return _issue(snap, flags, times, rng)
@@ -153,12 +155,17 @@ def check_tgs_constraints(snap: TgsSnapshot, now: int) -> None:
             raise errors.BadOption("CAN'T PROXY TGT")
     elif not header.is_krbtgt or header.components[1] != wanted.realm:
         raise errors.NotUs("BAD TGS SERVER NAME")
-    if options & KDCOption.ENC_TKT_IN_SKEY:
-        check_u2u(snap)
 
 
-def check_u2u(snap: TgsSnapshot) -> None:
-    """ENC-TKT-IN-SKEY: a second ticket, a TGT of this realm, issued to the requested server (MIT check_tgs_u2u)."""
+def check_u2u(snap: TgsSnapshot, now: float, skew: int) -> None:
+    """ENC-TKT-IN-SKEY: a second ticket, a TGT of this realm, issued to the requested server
+    (MIT check_tgs_u2u), and a TGT that is valid now.
+
+    The reply's ticket is encrypted in the second TGT's session key, so that TGT must be
+    as usable as the header TGT: not INVALID (postdated, not yet validated) and within its
+    times, with the same codes (KRB_AP_ERR_TKT_NYV, KRB_AP_ERR_TKT_EXPIRED). MIT does not
+    check these for the second ticket; Heimdal refuses an expired one as we do.
+    """
     second, server_of_second = snap.second_ticket, snap.second_ticket_server
     if second is None or server_of_second is None:
         raise errors.BadOption("NO_2ND_TKT")
@@ -166,6 +173,13 @@ def check_u2u(snap: TgsSnapshot) -> None:
         raise errors.Policy("2ND_TKT_NOT_TGS")
     if Principal.from_name(second.cname, second.crealm) != snap.server.principal:
         raise errors.ServerNoMatch("2ND_TKT_MISMATCH")
+    if second.flags & TicketFlag.INVALID:
+        raise errors.TktNotYetValid("2ND_TKT_INVALID", detail="the second ticket is INVALID (postdated)")
+    try:
+        check_tgt_times(second, now, skew)
+    except errors.KDCError as err:
+        err.detail = f"second ticket: {err.detail}"
+        raise
 
 
 def check_service_policy(snap: TgsSnapshot, now: int) -> None:

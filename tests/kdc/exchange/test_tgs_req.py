@@ -182,6 +182,41 @@ def test_user_to_user_with_someone_elses_tgt(realm, tgt):
     assert error_of(realm, data).code == ErrorCode.KDC_ERR_SERVER_NOMATCH
 
 
+def test_user_to_user_with_an_expired_second_tgt(realm):
+    """The second TGT must still be valid: one that ended beyond the skew is KRB_AP_ERR_TKT_EXPIRED
+    (the requester's own TGT being fresh), one inside the skew still works."""
+    realm.add_user("bob", "pw")
+    bob_tgt = realm.kinit("bob", "pw", till=T0 + 600)
+    realm.now = T0 + 600 + 200  # within the 300 s skew of bob's endtime
+    alice = realm.kinit("alice")
+    realm.tgs(alice, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(bob_tgt.ticket,))
+    realm.now = T0 + 600 + 301
+    alice = realm.kinit("alice")
+    data = realm.tgs_req(alice, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(bob_tgt.ticket,))
+    assert error_of(realm, data).code == ErrorCode.KRB_AP_ERR_TKT_EXPIRED
+
+
+def test_user_to_user_with_an_invalid_second_tgt(realm, tgt):
+    """A postdated (INVALID) second TGT, even after its start, is KRB_AP_ERR_TKT_NYV until validated."""
+    realm.add_user("bob", "pw")
+    pd = realm.kinit("bob", "pw", options=O.ALLOW_POSTDATE | O.POSTDATED, from_=T0 + 60)
+    realm.now = T0 + 120
+    data = realm.tgs_req(tgt, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(pd.ticket,))
+    assert error_of(realm, data).code == ErrorCode.KRB_AP_ERR_TKT_NYV
+    valid = realm.tgs(pd, "krbtgt/EXAMPLE.TEST", options=O.VALIDATE)
+    realm.tgs(tgt, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(valid.ticket,))
+
+
+def test_user_to_user_second_ticket_of_a_disabled_server(realm, tgt):
+    """The second ticket's server is looked up as the header's is (MIT kdc_get_server_key):
+    a disabled one is KDC_ERR_S_PRINCIPAL_UNKNOWN."""
+    realm.add_user("bob", "pw")
+    bob_svc = realm.tgs(realm.kinit("bob", "pw"), SVC)
+    realm.update(SVC, attributes=Attr.DISALLOW_ALL_TIX)
+    data = realm.tgs_req(tgt, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(bob_svc.ticket,))
+    assert error_of(realm, data).code == ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN
+
+
 def test_enc_authorization_data_is_carried(realm, tgt):
     """enc-authorization-data (session key, usage 4) ends up in the ticket's authorization-data."""
     ad = (AuthorizationDataEntry(1, b"opaque"),)
