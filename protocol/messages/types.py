@@ -20,7 +20,9 @@ encoders take them. Conventions, fixed for every message:
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from protocol.constants import PVNO, MessageType
 
@@ -360,3 +362,61 @@ class TypedDataEntry:
 
     data_type: int
     data_value: bytes | None = None
+
+
+def fast_construction(cls: type) -> type:
+    """Make ``cls(...)`` of a frozen slots dataclass about four times cheaper, still frozen.
+
+    A frozen dataclass's ``__init__`` sets every field through ``object.__setattr__``
+    (its own ``__setattr__`` refuses), about 0.1 us per field; decoding a request and
+    building its reply make dozens of these objects. Here ``__new__`` fills a twin class
+    with the same slots by plain assignment and then makes the object a ``cls`` (the
+    layouts are identical, so CPython allows the ``__class__`` change); ``__init__`` is
+    object's. Signature, defaults, equality, hashing, repr, ``dataclasses.replace``/
+    ``fields`` and the refusal of assignment are unchanged; ``__reduce__`` rebuilds the
+    object through the constructor for copy and pickle. The classes become final: a
+    subclass would inherit neither an ``__init__`` nor a ``__new__`` fit for its fields.
+    """
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
+    twin = type(cls.__name__ + "Builder", (), {"__slots__": cls.__slots__})
+    scope: dict[str, Any] = {"_twin": twin, "_new": object.__new__}
+    params = []
+    for f in fields:
+        if f.default is not dataclasses.MISSING:
+            scope["_d_" + f.name] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+        else:
+            params.append(f.name)
+    source = (
+        f"def __new__(cls, {', '.join(params)}):\n"
+        f"    self = _new(_twin)\n"
+        + "".join(f"    self.{n} = {n}\n" for n in names)
+        + "    self.__class__ = cls\n    return self\n"
+    )
+    exec(source, scope)  # noqa: S102  (generated from the field names above)
+    new = scope["__new__"]
+    new.__qualname__ = f"{cls.__qualname__}.__new__"
+    cls.__new__ = new  # type: ignore[assignment]
+    del cls.__init__  # type: ignore[misc]
+    cls.__reduce__ = _reduce  # type: ignore[assignment]
+    cls.__init_subclass__ = classmethod(_final)  # type: ignore[assignment]
+    return cls
+
+
+def _final(sub: type, **_kwargs: Any) -> None:
+    raise TypeError(f"{sub.__mro__[1].__name__} is final (protocol.messages.types.fast_construction)")
+
+
+def _reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
+    return type(self), tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+for _cls in (
+    PrincipalName, EncryptionKey, EncryptedData, Checksum, HostAddress, AuthorizationDataEntry,
+    PAData, LastReqEntry, TransitedEncoding, Ticket, EncTicketPart, KDCReqBody, KDCReq, KDCRep,
+    EncKDCRepPart, Authenticator, APReq, APRep, EncAPRepPart, KRBError, PAEncTSEnc,
+    ETypeInfo2Entry, ETypeInfoEntry, TypedDataEntry,
+):
+    fast_construction(_cls)
+del _cls
