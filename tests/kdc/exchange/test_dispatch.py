@@ -122,6 +122,12 @@ def test_arbitrary_bytes_never_raise(data):
     assert audit.result != "ok"
     if reply is not None:
         assert krb_error(reply).error_code > 0
+    _assert_no_internal_error(audit)
+
+
+def _assert_no_internal_error(audit):
+    """The catch-all is for bugs: every refusal a request can provoke has its own KDCError."""
+    assert not (audit.detail or "").startswith("internal error"), audit.detail
 
 
 @settings(max_examples=200)
@@ -141,6 +147,61 @@ def test_mutated_requests_never_raise(data):
     reply, audit = asyncio.run(handle_request(mutated, _FUZZ_REALM.ctx))
     assert reply is None or isinstance(reply, bytes)
     assert audit.request_type in ("AS", "TGS", "unknown")
+    _assert_no_internal_error(audit)
+
+
+_ODD_ETYPES = st.sampled_from([1, 3, 16, 17, 18, 19, 20, 23, 24, 25, 26, 0, -1, 9999, 2**31 - 1])
+# Mostly ordinary values, so that requests often get past the early checks to the odd part.
+_ODD_TIMES = st.sampled_from([None] * 8 + [0, T0 - 86400, T0, T0 + 600, T0 + 30 * 86400, 2**31 - 1, 253402300799])
+_ODD_OPTIONS = st.sampled_from([0] * 6 + [0x40000000, 0x10000000, 0x00800000, 0x8, 0x2, 0x1, 0x10, 0x00000020])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_well_formed_requests_with_odd_fields_never_hit_the_catch_all(data):
+    """Requests that decode and authenticate but carry odd values (subkeys of any enctype and
+    length, timestamps or enc-authorization-data in any enctype, any options, times and
+    enctype lists, a service ticket or a TGT as second ticket) always get a specific
+    KRB-ERROR or a reply, never the internal-error catch-all."""
+    from protocol.messages import EncryptionKey, PAData
+
+    realm, tgt, svc, bob_tgt = _ODD_REALM
+    etypes = tuple(data.draw(st.lists(_ODD_ETYPES, max_size=3))) + data.draw(st.sampled_from([(18,), ()]))
+    etypes = etypes or (18,)
+    options = data.draw(_ODD_OPTIONS) if data.draw(st.integers(0, 9)) else data.draw(st.integers(0, 2**32 - 1))
+    times = dict(till=data.draw(_ODD_TIMES), rtime=data.draw(_ODD_TIMES), from_=data.draw(_ODD_TIMES))
+    if data.draw(st.booleans()):
+        etype = data.draw(_ODD_ETYPES)
+        cipher = data.draw(st.binary(max_size=80))
+        pa = PAData(2, encode(EncryptedData(etype, cipher)))
+        request = realm.as_req(data.draw(st.sampled_from(["alice", "host/server.example.test"])),
+                               etypes=etypes, options=options, padata=(pa,), **times)
+    else:
+        subkey = None
+        if data.draw(st.booleans()):
+            subkey = EncryptionKey(data.draw(_ODD_ETYPES), data.draw(st.binary(max_size=40)))
+        ead = None
+        if data.draw(st.integers(0, 3)) == 0:
+            ead = EncryptedData(data.draw(_ODD_ETYPES), data.draw(st.binary(max_size=60)))
+        second = data.draw(st.sampled_from([None, None, (bob_tgt.ticket,), (svc.ticket,)]))
+        server = data.draw(st.sampled_from(["host/server.example.test", "krbtgt/EXAMPLE.TEST", "bob"]))
+        request = realm.tgs_req(data.draw(st.sampled_from([tgt, svc])), server, options=options, etypes=etypes,
+                                subkey=subkey, enc_authorization_data=ead, additional_tickets=second, **times)
+    reply, audit = asyncio.run(handle_request(request, realm.ctx))
+    assert reply is not None
+    _assert_no_internal_error(audit)
+
+
+def _odd_realm():
+    realm = CoreRealm()
+    realm.add_user("alice", "secret")
+    realm.add_user("bob", "pw")
+    realm.add_service("host/server.example.test")
+    tgt = realm.kinit("alice", options=0x40000000 | 0x10000000 | 0x00800000 | 0x04000000, rtime=T0 + 3 * 86400)
+    return realm, tgt, realm.tgs(tgt, "host/server.example.test"), realm.kinit("bob", "pw")
+
+
+_ODD_REALM = _odd_realm()
 
 
 def _fuzz_realm():

@@ -136,6 +136,16 @@ def test_renew_near_renew_till_is_clipped(realm):
     assert new.enc.endtime == short.enc.renew_till == new.enc.renew_till
 
 
+def test_renew_after_renew_till_is_tkt_expired(realm):
+    """RENEW after the renew-till, while the TGT's endtime is still within the clock skew:
+    KRB_AP_ERR_TKT_EXPIRED, as MIT's check_tgs_times ("TKT_EXPIRED")."""
+    short = realm.kinit("alice", options=O.RENEWABLE, till=T0 + 3600, rtime=T0 + 3600)
+    assert short.enc.endtime == short.enc.renew_till == T0 + 3600
+    realm.now = T0 + 3600 + 100
+    err = error_of(realm, realm.tgs_req(short, "krbtgt/EXAMPLE.TEST", options=O.RENEW | O.RENEWABLE))
+    assert err.code == ErrorCode.KRB_AP_ERR_TKT_EXPIRED and err.error.e_text == "TKT_EXPIRED"
+
+
 def test_renew_needs_a_renewable_ticket(realm):
     """RENEW of a ticket without RENEWABLE: KDC_ERR_BADOPTION."""
     plain = realm.kinit("alice")
@@ -217,6 +227,16 @@ def test_user_to_user_second_ticket_of_a_disabled_server(realm, tgt):
     assert error_of(realm, data).code == ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN
 
 
+def test_user_to_user_second_ticket_must_be_a_tgt(realm, tgt):
+    """A service ticket as the second ticket, even one issued to the requested server, is
+    KDC_ERR_POLICY (MIT "2ND_TKT_NOT_TGS"): only a TGT's session key may encrypt the ticket."""
+    realm.add_user("bob", "pw")
+    bob_svc = realm.tgs(realm.kinit("bob", "pw"), SVC)
+    data = realm.tgs_req(tgt, "bob", options=O.ENC_TKT_IN_SKEY, additional_tickets=(bob_svc.ticket,))
+    err = error_of(realm, data)
+    assert err.code == ErrorCode.KDC_ERR_POLICY and err.error.e_text == "2ND_TKT_NOT_TGS"
+
+
 def test_enc_authorization_data_is_carried(realm, tgt):
     """enc-authorization-data (session key, usage 4) ends up in the ticket's authorization-data."""
     ad = (AuthorizationDataEntry(1, b"opaque"),)
@@ -281,6 +301,15 @@ def test_service_policy(realm, tgt, changes, code):
     """Disabled, -allow_svr, expired and -allow_tgs_req services get MIT's codes."""
     realm.update(SVC, **changes)
     assert error_of(realm, realm.tgs_req(tgt, SVC)).code == code
+
+
+@pytest.mark.parametrize("attrs", [Attr.DISALLOW_ALL_TIX, Attr.DISALLOW_SVR])
+def test_disabled_krbtgt_refuses_its_tgts(realm, tgt, attrs):
+    """A TGT whose krbtgt is disabled (-allow_tix) or -allow_svr is KDC_ERR_S_PRINCIPAL_UNKNOWN
+    for any request (MIT kdc_get_server_key "UNKNOWN TICKET SERVER"), though the service is fine."""
+    realm.update("krbtgt/EXAMPLE.TEST", attributes=attrs)
+    err = error_of(realm, realm.tgs_req(tgt, SVC))
+    assert err.code == ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN and err.error.e_text == "UNKNOWN TICKET SERVER"
 
 
 def test_unknown_and_foreign_services(realm, tgt):
