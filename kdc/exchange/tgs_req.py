@@ -192,10 +192,15 @@ def check_service_policy(snap: TgsSnapshot, now: int) -> None:
         raise errors.MustUseUser2User("SERVER NOT ALLOWED")
     if attrs & Attr.DISALLOW_TGT_BASED and _header_name(snap).is_krbtgt:
         raise errors.Policy("TGT BASED NOT ALLOWED")
+    # MIT's codes (check_tgs_svc_reqd_flags): KRB_ERR_GENERIC with these e-texts. A service
+    # made by addprinc requires pre-authentication (our default for every new principal),
+    # so a -requires_preauth client, whose TGT lacks PRE_AUTHENT, gets this for it.
     if attrs & Attr.REQUIRES_HW_AUTH and not snap.tgt.flags & TicketFlag.HW_AUTHENT:
-        raise errors.Generic("NO HW PREAUTH")
+        raise errors.Generic("NO HW PREAUTH", detail=f"{snap.server.principal} requires hardware pre-authentication"
+                                                     " and the TGT has no HW_AUTHENT")
     if attrs & Attr.REQUIRES_PRE_AUTH and not snap.tgt.flags & TicketFlag.PRE_AUTHENT:
-        raise errors.Generic("NO PREAUTH")
+        raise errors.Generic("NO PREAUTH", detail=f"{snap.server.principal} is +requires_preauth and the TGT was"
+                                                  " not pre-authenticated (client -requires_preauth)")
     if snap.server.expiration is not None and now > snap.server.expiration:
         raise errors.ServiceExpired("SERVICE EXPIRED")
 

@@ -16,7 +16,7 @@ from protocol.messages import (
     KDCReqBody,
     encode_authorization_data,
 )
-from tests.support.kdccore import T0, CoreRealm, KDCErrorReply
+from tests.support.kdccore import T0, CoreRealm, Creds, KDCErrorReply
 
 SVC = "host/server.example.test"
 O = KDCOption
@@ -310,6 +310,28 @@ def test_disabled_krbtgt_refuses_its_tgts(realm, tgt, attrs):
     realm.update("krbtgt/EXAMPLE.TEST", attributes=attrs)
     err = error_of(realm, realm.tgs_req(tgt, SVC))
     assert err.code == ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN and err.error.e_text == "UNKNOWN TICKET SERVER"
+
+
+def test_service_requiring_preauth_refuses_a_tgt_without_it(realm):
+    """A client without pre-authentication (-requires_preauth) gets a TGT lacking PRE_AUTHENT;
+    a +requires_preauth service (addprinc's default) then answers KRB_ERR_GENERIC "NO PREAUTH",
+    as MIT's check_tgs_svc_reqd_flags does, and the audit names the cause; a service without
+    the flag still issues, and HW_AUTHENT is required the same way."""
+    realm.add_user("np", "pw", attrs=0)
+    realm.update(SVC, attributes=Attr.REQUIRES_PRE_AUTH)
+    realm.add_service("host/open.example.test")
+    rep = realm.exchange(realm.as_req("np"))
+    enc = realm.read_as_rep(rep, realm.user_key("np", rep.enc_part.etype))
+    tgt = Creds(realm.principal("np"), rep.ticket, enc.key, enc, rep)
+    assert not enc.flags & TicketFlag.PRE_AUTHENT
+    reply, audit = realm.send(realm.tgs_req(tgt, SVC))
+    assert (audit.result, audit.error_code) == ("KRB_ERR_GENERIC", ErrorCode.KRB_ERR_GENERIC)
+    assert "requires_preauth" in audit.detail and "not pre-authenticated" in audit.detail
+    assert error_of(realm, realm.tgs_req(tgt, SVC)).error.e_text == "NO PREAUTH"
+    assert realm.tgs(tgt, "host/open.example.test").enc.sname.name_string == ("host", "open.example.test")
+    realm.update(SVC, attributes=Attr.REQUIRES_HW_AUTH)
+    _, audit = realm.send(realm.tgs_req(tgt, SVC))
+    assert audit.error_code == ErrorCode.KRB_ERR_GENERIC and "hardware" in audit.detail
 
 
 def test_unknown_and_foreign_services(realm, tgt):
