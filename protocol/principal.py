@@ -16,6 +16,7 @@ backspace and NUL. The behaviour below was checked against MIT krb5 1.20's libkr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from protocol.constants import NameType
@@ -47,14 +48,31 @@ class Principal:
     components: tuple[str, ...]
     realm: str
 
-    def __post_init__(self) -> None:
-        comps = tuple(self.components)
+    def __new__(cls, name_type: int, components: tuple[str, ...], realm: str) -> Principal:
+        # Checks and normalises like a __post_init__ would, but fills the slots of a
+        # same-layout twin by plain assignment (a frozen dataclass's __init__ pays an
+        # object.__setattr__ per field; see protocol.messages.types.fast_construction):
+        # several Principals are made per request.
+        comps = components if type(components) is tuple else tuple(components)
         if not comps:
             raise PrincipalParseError("a principal needs at least one name component")
-        if not all(isinstance(c, str) for c in comps) or not isinstance(self.realm, str):
+        for c in comps:
+            if type(c) is not str and not isinstance(c, str):
+                raise PrincipalParseError("principal components and realm must be str")
+        if type(realm) is not str and not isinstance(realm, str):
             raise PrincipalParseError("principal components and realm must be str")
-        object.__setattr__(self, "components", comps)
-        object.__setattr__(self, "name_type", int(self.name_type))
+        self = _new(_PrincipalTwin)
+        self.name_type = name_type if type(name_type) is int else int(name_type)
+        self.components = comps
+        self.realm = realm
+        self.__class__ = cls
+        return self
+
+    def __init_subclass__(cls, **_kwargs: object) -> None:
+        raise TypeError("Principal is final (its __new__ builds exactly a Principal)")
+
+    def __reduce__(self) -> tuple[type, tuple[int, tuple[str, ...], str]]:
+        return Principal, (self.name_type, self.components, self.realm)
 
     # -- identity -------------------------------------------------------------------
 
@@ -95,11 +113,16 @@ class Principal:
 
     def __str__(self) -> str:
         """krb5_unparse_name: components joined by ``/``, then ``@realm``, quoted."""
-        return "/".join(_quote(c) for c in self.components) + "@" + _quote(self.realm)
+        comps, realm = self.components, self.realm
+        if _NEEDS_QUOTING.search(realm) is None and _NEEDS_QUOTING.search("".join(comps)) is None:
+            return "/".join(comps) + "@" + realm  # nothing to quote, the usual case
+        return "/".join(_quote(c) for c in comps) + "@" + _quote(realm)
 
     def unparse_short(self, default_realm: str | None) -> str:
         """The name without ``@realm`` when the realm is ``default_realm`` (KRB5_PRINCIPAL_UNPARSE_SHORT)."""
         if self.realm == default_realm:
+            if _NEEDS_QUOTING.search("".join(self.components)) is None:
+                return "/".join(self.components)
             return "/".join(_quote(c) for c in self.components)
         return str(self)
 
@@ -142,8 +165,25 @@ class Principal:
         return Principal(self.name_type, self.components, realm)
 
 
+del Principal.__init__  # __new__ does all of it; object.__init__ takes the arguments
+_new = object.__new__
+_PrincipalTwin = type("PrincipalBuilder", (), {"__slots__": Principal.__slots__})
+_NEEDS_QUOTING = re.compile("[" + re.escape("".join(_ESCAPE_OUT)) + "]")
+
+
 def _split(text: str) -> tuple[tuple[str, ...], str | None]:
     """Split ``text`` into unquoted components and the realm (None when absent)."""
+    if "\\" not in text:  # nothing quoted: plain splits give the same answer
+        name, at, tail = text.partition("@")
+        if not at:
+            return tuple(name.split("/")), None
+        if "@" not in tail and "/" not in tail:
+            return tuple(name.split("/")), tail
+    return _split_quoted(text)
+
+
+def _split_quoted(text: str) -> tuple[tuple[str, ...], str | None]:
+    """``_split`` character by character, honouring backslash quoting."""
     components: list[str] = []
     current: list[str] = []
     realm: list[str] | None = None
