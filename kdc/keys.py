@@ -5,7 +5,8 @@ new keys derived from ``password`` (RFC 3961 string-to-key) for the enctypes and
 types the principal has now, sealed by the master key at kvno + 1, and the bookkeeping
 MIT's kadm5_chpass_principal does (last password change, failure count cleared,
 ``needchange`` cleared, password expiration reset: no policies exist yet, so "never").
-The caller writes it with one ``store.put``: the change is atomic, all keys or none.
+The caller writes it with one ``store.put(new, bookkeeping=BOOKKEEPING_SET)``: the change is
+atomic, all keys or none, and a login kdcd records meanwhile is kept.
 
 Key derivation itself is ``kdc.admin.keys.password_keys`` (the same function ``kdcadmin
 addprinc``/``cpw`` use), so a password set by kpasswd and the same password set by kdcadmin
@@ -24,7 +25,11 @@ from kdc.db.model import Attr, PrincipalEntry, StoredKey
 from protocol.messages.types import EncryptionKey
 from protocol.principal import Principal
 
-__all__ = ["KeySealer", "NoKeysToChange", "change_password", "current_keysalts"]
+__all__ = ["BOOKKEEPING_SET", "KeySealer", "NoKeysToChange", "change_password", "current_keysalts"]
+
+# The store's bookkeeping fields change_password sets: pass as ``store.put(new, bookkeeping=...)``
+# so that a last_success or last_failed kdcd records meanwhile survives the change.
+BOOKKEEPING_SET = ("fail_auth_count",)
 
 
 class KeySealer(Protocol):

@@ -1,7 +1,10 @@
 """kadmin operations on the principal store and the master key, each one store transaction.
 
 Commands read the current record, compute the new one and ``put`` it whole: a password
-change replaces every key of a principal atomically, or nothing changes. The store and the
+change replaces every key of a principal atomically, or nothing changes. The KDC's own
+bookkeeping fields (last success, last failure, failure count) are written only when the
+command sets them (``-unlock``, ``cpw``): kdcd may record a login between the read and the
+``put``, and a change of the maximum life must not erase it. The store and the
 token are opened lazily, so ``getprinc`` or ``listprincs`` work without touching the token.
 """
 
@@ -132,7 +135,7 @@ class Admin:
             entry = dataclasses.replace(entry, fail_auth_count=0)
         if kvno is not None:
             entry = self._renumber(entry, kvno)
-        await self.store().put(self._stamp(entry))
+        await self.store().put(self._stamp(entry), bookkeeping=("fail_auth_count",) if unlock else ())
 
     async def delete(self, principal: Principal) -> None:
         await self.get(principal)
@@ -155,7 +158,7 @@ class Admin:
             entry, kvno=kvno, keys=new + old, last_pwd_change=self.now(), fail_auth_count=0,
             attributes=entry.attributes & ~Attr.REQUIRES_PWCHANGE,
         )
-        await self.store().put(self._stamp(entry))
+        await self.store().put(self._stamp(entry), bookkeeping=("fail_auth_count",))
         return entry
 
     async def purge_keys(self, principal: Principal, keep_kvno: int | None, *, all_keys: bool = False) -> None:
@@ -172,7 +175,7 @@ class Admin:
         else:
             keep = entry.kvno if keep_kvno is None else min(keep_kvno, entry.kvno)
             keys = tuple(k for k in entry.keys if k.kvno >= keep)
-        await self.store().put(self._stamp(dataclasses.replace(entry, keys=keys)))
+        await self.store().put(self._stamp(dataclasses.replace(entry, keys=keys)), bookkeeping=())
 
     def unseal(self, entry: PrincipalEntry, stored: StoredKey) -> EncryptionKey:
         return self.master_key().unseal(entry.principal, stored)

@@ -48,7 +48,7 @@ from kdc.db.errors import (
     StoreError,
 )
 from kdc.db.model import PrincipalEntry, StoredKey
-from kdc.db.store import PrincipalStore, glob_regex
+from kdc.db.store import BOOKKEEPING_FIELDS, PrincipalStore, check_bookkeeping, glob_regex
 from protocol.principal import Principal
 
 BUSY_TIMEOUT_MS = 5000
@@ -294,11 +294,17 @@ class SQLiteStore(PrincipalStore):
                     raise PrincipalExists(entry.principal) from None
                 _insert_keys(c, cur.lastrowid, entry.keys)
 
-    async def put(self, entry: PrincipalEntry) -> None:
+    async def put(self, entry: PrincipalEntry, *, bookkeeping: Iterable[str] | None = None) -> None:
         name = str(entry.principal)
+        sql, values = _UPDATE_SQL, _row_values(entry)[1:] + (name,)
+        if bookkeeping is not None:
+            keep = set(BOOKKEEPING_FIELDS).difference(check_bookkeeping(bookkeeping))
+            fields = tuple(f for f in _FIELDS if f not in keep)
+            sql = "UPDATE principals SET name_type = ?, " + ", ".join(f + " = ?" for f in fields) + " WHERE name = ?"
+            values = (entry.principal.name_type,) + tuple(getattr(entry, f) for f in fields) + (name,)
         with self._lock, _translated(self.path), self._transaction() as c:
             self._forget_all()
-            cur = c.execute(_UPDATE_SQL, _row_values(entry)[1:] + (name,))
+            cur = c.execute(sql, values)
             if cur.rowcount == 0:
                 raise NoSuchPrincipal(entry.principal)
             pid = c.execute("SELECT id FROM principals WHERE name = ?", (name,)).fetchone()[0]

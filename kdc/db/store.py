@@ -18,6 +18,18 @@ from collections.abc import Iterable, Iterator
 from kdc.db.model import PrincipalEntry
 from protocol.principal import Principal
 
+# The fields kdcd writes on its own (record_success, record_failure) while kdcadmin works.
+BOOKKEEPING_FIELDS = ("last_success", "last_failed", "fail_auth_count")
+
+
+def check_bookkeeping(fields: Iterable[str]) -> tuple[str, ...]:
+    """``fields`` as a tuple; ValueError naming one that is not a bookkeeping field."""
+    out = tuple(fields)
+    for name in out:
+        if name not in BOOKKEEPING_FIELDS:
+            raise ValueError(f"{name!r} is not one of {BOOKKEEPING_FIELDS}")
+    return out
+
 
 class PrincipalStore(abc.ABC):
     """Principal records by exact name.
@@ -49,8 +61,15 @@ class PrincipalStore(abc.ABC):
             await self.add(entry)
 
     @abc.abstractmethod
-    async def put(self, entry: PrincipalEntry) -> None:
-        """Replace the whole record of ``entry.principal`` atomically, keys included; raises NoSuchPrincipal."""
+    async def put(self, entry: PrincipalEntry, *, bookkeeping: Iterable[str] | None = None) -> None:
+        """Replace the record of ``entry.principal`` atomically, keys included; raises NoSuchPrincipal.
+
+        ``bookkeeping`` None replaces every field. Otherwise it names the fields of
+        ``BOOKKEEPING_FIELDS`` that ``entry`` sets on purpose (``-unlock`` and ``cpw`` clear
+        ``fail_auth_count``); the others keep the values in the store, so a login or failure
+        that kdcd recorded between the caller's ``get`` and this ``put`` is not lost (MIT's
+        kadm5 writes only the fields in the request's mask).
+        """
 
     @abc.abstractmethod
     async def delete(self, principal: Principal) -> None:

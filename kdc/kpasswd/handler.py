@@ -31,7 +31,7 @@ from kdc.config import Config
 from kdc.db.errors import StoreError
 from kdc.db.model import StoredKey
 from kdc.db.store import PrincipalStore
-from kdc.keys import NoKeysToChange, change_password
+from kdc.keys import BOOKKEEPING_SET, NoKeysToChange, change_password
 from kdc.kpasswd import session as sess
 from kdc.kpasswd.errors import (
     AccessDenied,
@@ -235,7 +235,7 @@ async def _put_unless_changed(ctx: KpasswdContext, old: Any, new: Any) -> None:
     current = await ctx.store.get(old.principal)
     if current is None or (current.kvno, current.keys) != (old.kvno, old.keys):
         raise HardError("The password was changed at the same time by another request; try again")
-    await ctx.store.put(new)
+    await ctx.store.put(new, bookkeeping=BOOKKEEPING_SET)
 
 
 def parse_user_data(version: int, user_data: bytes, client: Principal) -> tuple[Principal, bytes]:

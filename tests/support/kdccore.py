@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from kdc.config import Config
 from kdc.db.errors import NoSuchPrincipal, PrincipalExists
 from kdc.db.model import Attr, PrincipalEntry, StoredKey
-from kdc.db.store import PrincipalStore, glob_regex
+from kdc.db.store import BOOKKEEPING_FIELDS, PrincipalStore, check_bookkeeping, glob_regex
 from kdc.exchange.audit import Audit
 from kdc.exchange.dispatch import KDCContext, handle_request
 from protocol.constants import KDCOption, KeyUsage, MessageType, PADataType
@@ -76,9 +76,13 @@ class FakeStore(PrincipalStore):
             raise PrincipalExists(entry.principal)
         self.entries[entry.principal] = entry
 
-    async def put(self, entry: PrincipalEntry) -> None:
-        if entry.principal not in self.entries:
+    async def put(self, entry: PrincipalEntry, *, bookkeeping=None) -> None:
+        current = self.entries.get(entry.principal)
+        if current is None:
             raise NoSuchPrincipal(entry.principal)
+        if bookkeeping is not None:  # the fields not named keep their stored values
+            keep = set(BOOKKEEPING_FIELDS).difference(check_bookkeeping(bookkeeping))
+            entry = replace(entry, **{f: getattr(current, f) for f in keep})
         self.entries[entry.principal] = entry
 
     async def delete(self, principal: Principal) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from kdc.db import open_store
 from kdc.db.model import Attr
 from protocol import crypto
@@ -119,3 +121,45 @@ def test_cpw_e_picks_enctypes(realm):
     realm.ok("addprinc", "-pw", "old", "alice")
     realm.ok("cpw", "-randkey", "-e", "aes256-cts", "alice")
     assert [k.enctype for k in realm.entry("alice").keys] == [18]
+
+
+def _kdcd_records_after_the_admins_read(realm, monkeypatch):
+    """Make the next get of kdcadmin's store be followed, before its put, by kdcd recording a
+    failure and a success through its own connection (the interleaving of a busy realm)."""
+    from kdc.db.sqlite import SQLiteStore
+
+    real_get = SQLiteStore.get
+    kdcd = open_store(realm.config.database.url)
+    state = {"armed": True}
+
+    async def get_then_kdcd_records(self, principal):
+        entry = await real_get(self, principal)
+        if state["armed"] and self is not kdcd and entry is not None:
+            state["armed"] = False
+            await kdcd.record_failure(principal, 1_700_000_100)
+            await kdcd.record_success(principal, 1_700_000_200)
+        return entry
+
+    monkeypatch.setattr(SQLiteStore, "get", get_then_kdcd_records)
+    return kdcd, state
+
+
+@pytest.mark.parametrize("command,count", [
+    (("modprinc", "-maxlife", "5h"), 1),
+    (("modprinc", "-unlock"), 0),  # clears the count on purpose, even the failure just recorded
+    (("cpw", "-randkey"), 0),  # so does a password change (kadm5_chpass_principal)
+    (("purgekeys", "-all"), 1),
+])
+def test_admin_change_keeps_what_kdcd_recorded_meanwhile(realm, monkeypatch, command, count):
+    """kdcd records a failure and a success between kdcadmin's read and its write: the change
+    keeps last_failed and last_success, and the failure count unless the command clears it."""
+    realm.ok("addprinc", "-pw", "pw", "alice")
+    kdcd, state = _kdcd_records_after_the_admins_read(realm, monkeypatch)
+    try:
+        realm.ok(*command, "alice")
+    finally:
+        asyncio.run(kdcd.close())
+    assert not state["armed"]
+    monkeypatch.undo()
+    e = realm.entry("alice")
+    assert (e.fail_auth_count, e.last_failed, e.last_success) == (count, 1_700_000_100, 1_700_000_200)

@@ -94,6 +94,37 @@ class StoreConformance:
         run(store.put(new))
         assert run(store.get(new.principal)) == new
 
+    @pytest.mark.parametrize("bookkeeping,count,last_failed,last_success", [
+        ((), 1, 1000, 2000),  # kdcd's writes survive the admin's change
+        (("fail_auth_count",), 0, 1000, 2000),  # the admin clears the count on purpose (-unlock, cpw)
+        (None, 0, None, None),  # a whole-record replace
+    ])
+    def test_put_keeps_bookkeeping_recorded_since_the_read(self, store_factory, bookkeeping, count, last_failed,
+                                                           last_success):
+        """kdcadmin reads a record, kdcd records a failure and a success, kdcadmin puts its change:
+        the bookkeeping fields it does not name keep kdcd's values."""
+        kdc, admin = store_factory(), store_factory()
+        try:
+            run(admin.add(entry("alice")))
+            alice = entry("alice").principal
+            read = run(admin.get(alice))
+            run(kdc.record_failure(alice, 1000))
+            run(kdc.record_success(alice, 2000))
+            changed = dataclasses.replace(read, max_life=read.max_life + 1)
+            run(admin.put(changed, **({} if bookkeeping is None else {"bookkeeping": bookkeeping})))
+            got = run(kdc.get(alice))
+            assert got.max_life == changed.max_life
+            assert (got.fail_auth_count, got.last_failed, got.last_success) == (count, last_failed, last_success)
+        finally:
+            run(kdc.close())
+            run(admin.close())
+
+    def test_put_refuses_an_unknown_bookkeeping_field(self, store):
+        """``bookkeeping`` names only bookkeeping fields: anything else is a caller's bug (ValueError)."""
+        run(store.add(entry("alice")))
+        with pytest.raises(ValueError):
+            run(store.put(entry("alice"), bookkeeping=("kvno",)))
+
     def test_put_unknown_raises(self, store):
         """put of a principal that does not exist raises NoSuchPrincipal and creates nothing."""
         with pytest.raises(NoSuchPrincipal):

@@ -238,7 +238,7 @@ def test_missing_changepw_principal_is_auth_error(realm):
 
 def test_store_failure_is_hard_error(realm, monkeypatch):
     """A database that refuses the write: HARDERROR naming the failure, for the client to retry."""
-    async def refuse(entry):
+    async def refuse(entry, **kw):
         raise StoreError("database is locked")
 
     client = realm.client("alice")
@@ -296,3 +296,19 @@ def test_concurrent_change_is_not_lost_silently(realm):
     reply = realm.change(client, NEW)
     assert reply.code == ResultCode.KRB5_KPASSWD_HARDERROR and "try again" in reply.text
     assert realm.entry("alice").kvno == 2 and not realm.can_kinit("alice", NEW.decode())
+
+
+def test_logins_recorded_during_the_change_are_kept(realm):
+    """kdcd records a login and a failure while the new keys are derived: the change keeps
+    last_success and last_failed and clears the failure count, as kadm5_chpass_principal."""
+    async def meanwhile(fn):
+        result = fn()
+        alice = realm.core.principal("alice")
+        await realm.core.store.record_failure(alice, 1_700_000_100)
+        await realm.core.store.record_success(alice, 1_700_000_200)
+        return result
+
+    realm.ctx = dataclasses.replace(realm.ctx, offload=meanwhile)
+    assert realm.change(realm.client("alice"), NEW).code == SUCCESS
+    e = realm.entry("alice")
+    assert (e.kvno, e.fail_auth_count, e.last_failed, e.last_success) == (2, 0, 1_700_000_100, 1_700_000_200)
