@@ -9,9 +9,10 @@ The caller writes it with one ``store.put(new, bookkeeping=BOOKKEEPING_SET)``: t
 atomic, all keys or none, and a login kdcd records meanwhile is kept.
 
 Key derivation itself is ``kdc.admin.keys.password_keys`` (the same function ``kdcadmin
-addprinc``/``cpw`` use), so a password set by kpasswd and the same password set by kdcadmin
-give identical keys. ``kdcadmin cpw -pw`` could call ``change_password`` too, passing its
-``-e`` list as ``keysalts``.
+addprinc`` uses), so a password set by kpasswd and the same password set by kdcadmin give
+identical keys. ``kdcadmin cpw -pw`` calls ``change_password`` too, passing its ``-e`` list
+(or the realm's default enctypes) as ``keysalts``; ``cpw -randkey`` and ``ktadd`` pass their
+random keys to ``with_new_keys``, so every key change does the same bookkeeping.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from kdc.db.model import Attr, PrincipalEntry, StoredKey
 from protocol.messages.types import EncryptionKey
 from protocol.principal import Principal
 
-__all__ = ["BOOKKEEPING_SET", "KeySealer", "NoKeysToChange", "change_password", "current_keysalts"]
+__all__ = ["BOOKKEEPING_SET", "KeySealer", "NoKeysToChange", "change_password", "current_keysalts", "with_new_keys"]
 
 # The store's bookkeeping fields change_password sets: pass as ``store.put(new, bookkeeping=...)``
 # so that a last_success or last_failed kdcd records meanwhile survives the change.
@@ -69,8 +70,20 @@ def change_password(entry: PrincipalEntry, password: str | bytes, master_key: Ke
     kvno = entry.kvno + 1
     # password_keys takes str; string_to_key accepts bytes as well and encodes str as UTF-8.
     new = password_keys(master_key, entry.principal, kvno, password, wanted)  # type: ignore[arg-type]
+    return with_new_keys(entry, new, now=now, by=by, keepold=keepold)
+
+
+def with_new_keys(entry: PrincipalEntry, keys: tuple[StoredKey, ...], *, now: int, by: str,
+                  keepold: bool = False) -> PrincipalEntry:
+    """The record after its keys were replaced by ``keys`` (sealed at kvno + 1), by password or at random.
+
+    The bookkeeping of MIT's kadm5_chpass_principal and kadm5_randkey_principal alike: last
+    password change now, failure count cleared, ``needchange`` cleared, password expiration
+    reset (no policies exist yet, so "never"). ``keepold`` keeps the older kvnos' keys.
+    """
+    kvno = entry.kvno + 1
     old = tuple(k for k in entry.keys if k.kvno != kvno) if keepold else ()
     return dataclasses.replace(
-        entry, kvno=kvno, keys=new + old, last_pwd_change=now, fail_auth_count=0, pw_expiration=None,
+        entry, kvno=kvno, keys=keys + old, last_pwd_change=now, fail_auth_count=0, pw_expiration=None,
         attributes=int(entry.attributes & ~Attr.REQUIRES_PWCHANGE), mod_time=now, mod_princ=by,
     )

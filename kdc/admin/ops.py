@@ -22,6 +22,7 @@ from kdc.admin.flags import Flag
 from kdc.config import Config
 from kdc.db import DatabaseMissing, PrincipalEntry, PrincipalStore, open_store
 from kdc.db.model import Attr, StoredKey
+from kdc.keys import BOOKKEEPING_SET, change_password, with_new_keys
 from kdc.masterkey import MasterKey, MasterKeyExists, Warn, create_master_key, open_master_key
 from protocol.crypto import Rng
 from protocol.messages.types import EncryptionKey
@@ -146,20 +147,21 @@ class Admin:
         """cpw/ktadd: new keys (random when ``password`` is None) at kvno + 1, one transaction.
 
         Without ``keysalts`` the keys get the realm's default enctypes, as MIT's cpw does.
-
-        Like kadm5_chpass_principal, a change by the administrator clears ``needchange`` and
-        the failure count. Returns the new record.
+        The record is built by ``kdc.keys`` (``change_password``, as kpasswd does, or
+        ``with_new_keys`` for random keys), so it gets what kadm5_chpass_principal and
+        kadm5_randkey_principal give: ``needchange`` and the failure count cleared, the
+        password expiration reset. Returns the new record.
         """
         entry = await self.get(principal)
-        kvno = entry.kvno + 1
-        new = self._make_keys(principal, kvno, password, keysalts)
-        old = tuple(k for k in entry.keys if k.kvno != kvno) if keepold else ()
-        entry = dataclasses.replace(
-            entry, kvno=kvno, keys=new + old, last_pwd_change=self.now(), fail_auth_count=0,
-            attributes=entry.attributes & ~Attr.REQUIRES_PWCHANGE,
-        )
-        await self.store().put(self._stamp(entry), bookkeeping=("fail_auth_count",))
-        return entry
+        keysalts = keysalts or keymod.default_keysalts(self.config)
+        now, mk = self.now(), self.master_key()
+        if password is not None:
+            new = change_password(entry, password, mk, now=now, by=self.who, keysalts=keysalts, keepold=keepold)
+        else:
+            keys = keymod.random_keys(mk, principal, entry.kvno + 1, keysalts, self.rng)
+            new = with_new_keys(entry, keys, now=now, by=self.who, keepold=keepold)
+        await self.store().put(new, bookkeeping=BOOKKEEPING_SET)
+        return new
 
     async def purge_keys(self, principal: Principal, keep_kvno: int | None, *, all_keys: bool = False) -> None:
         """kadmin purgekeys (MIT kadm5_purgekeys): drop the keys older than ``keep_kvno``, one ``put``.

@@ -163,3 +163,41 @@ def test_admin_change_keeps_what_kdcd_recorded_meanwhile(realm, monkeypatch, com
     monkeypatch.undo()
     e = realm.entry("alice")
     assert (e.fail_auth_count, e.last_failed, e.last_success) == (count, 1_700_000_100, 1_700_000_200)
+
+
+def _kinit_code(realm, name: str, password: str) -> int | None:
+    """An AS exchange with ``password`` against this realm's database and token (None: a TGT)."""
+    import os
+
+    from kdc.exchange.dispatch import KDCContext
+    from kdc.masterkey import open_master_key
+    from tests.support.kdccore import CoreRealm, KDCErrorReply
+
+    store, mk = open_store(realm.config.database.url), open_master_key(realm.config.master_key)
+    core = CoreRealm(config=realm.config)
+    core.now = float(realm.entry(name).mod_time)
+    core.ctx = KDCContext(realm.config, store, mk, os.urandom, lambda: core.now)
+    try:
+        core.kinit(name, password)
+        return None
+    except KDCErrorReply as err:
+        return err.code
+    finally:
+        mk.close()
+        asyncio.run(store.close())
+
+
+@pytest.mark.parametrize("how", [("-pw", "new"), ("-randkey",)])
+def test_cpw_of_an_expired_password_makes_the_principal_usable(realm, how):
+    """cpw does what kadm5_chpass/randkey_principal and kpasswd do: the password expiration is
+    reset (no policies: never) and needchange cleared, so a principal whose password had
+    expired gets tickets again."""
+    from protocol.constants import ErrorCode
+
+    realm.ok("addprinc", "-pw", "old", "-pwexpire", "2020-01-01", "+needchange", "alice")
+    assert _kinit_code(realm, "alice", "old") == ErrorCode.KDC_ERR_KEY_EXPIRED
+    realm.ok("cpw", *how, "alice")
+    e = realm.entry("alice")
+    assert e.pw_expiration is None and not e.attributes & Attr.REQUIRES_PWCHANGE and e.kvno == 2
+    if how[0] == "-pw":
+        assert _kinit_code(realm, "alice", "new") is None
