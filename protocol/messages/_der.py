@@ -125,7 +125,8 @@ def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int = INT32_MIN, hi: int =
         return v, i + 5
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_INTEGER)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return int_at(d, s2, e2, lo, hi), e
 
 
@@ -167,7 +168,8 @@ def ctx_octets(d: bytes, i: int, end: int, tag: int) -> tuple[bytes, int]:
         return d[i + 4 : i + 2 + n], i + 2 + n
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_OCTETS)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return d[s2:e2], e
 
 
@@ -199,7 +201,8 @@ def ctx_str(d: bytes, i: int, end: int, tag: int) -> tuple[str, int]:
         return d[i + 4 : i + 2 + n].decode("utf-8"), i + 2 + n
     s, e = hdr(d, i, end, tag)
     v, e2 = gstr_at(d, s, e)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return v, e
 
 
@@ -216,7 +219,8 @@ def ctx_time(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
         return v, i + 19
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_GENTIME)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     raise fail("KerberosTime must be 15 octets YYYYMMDDHHMMSSZ")
 
 
@@ -249,7 +253,8 @@ def ctx_flags(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
         return int.from_bytes(d[i + 5 : i + 9], "big"), i + 9
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_BITSTRING)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     raise fail("KerberosFlags must be a BIT STRING of exactly 32 bits")
 
 
@@ -263,11 +268,17 @@ def ctx_seq(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
         return i + 4, i + 2 + n
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_SEQUENCE)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return s2, e2
 
 
 # --------------------------------------------------------------------------- encoding
+#
+# Every encoder checks its value's type and range. The fast paths below take exact
+# ``int``/``bytes``/``str`` values (never bool or a subclass, which take the checked
+# general path) and contents short enough for one-octet lengths, and join precomputed
+# header octets instead of calling ``tlv`` once per level.
 
 _SHORT = [[bytes((t, n)) for n in range(128)] for t in range(256)]
 
@@ -285,12 +296,22 @@ def tlv(tag: int, content: bytes) -> bytes:
     return bytes((tag, 0x80 | size)) + n.to_bytes(size, "big") + content
 
 
+def tlv2(tag: int, inner: int, content: bytes) -> bytes:
+    """``tag`` around one ``inner`` element holding ``content`` (an explicit tag's two headers)."""
+    n = len(content)
+    if n < 0x7E:
+        return _SHORT[tag][n + 2] + _SHORT[inner][n] + content
+    return tlv(tag, tlv(inner, content))
+
+
 def seq(tag: int, parts: list[bytes]) -> bytes:
     """``[tag] SEQUENCE { parts }``: the explicit wrapper around a SEQUENCE."""
-    return tlv(tag, tlv(T_SEQUENCE, b"".join(parts)))
+    return tlv2(tag, T_SEQUENCE, b"".join(parts))
 
 
 _SMALL_INT = {v: bytes((T_INTEGER, 1, v & 0xFF)) for v in range(-128, 128)}
+# ``[tag] INTEGER v`` for the context tags [0]..[31] and v in -128..127, by [tag][v + 128].
+_CTX_SMALL_INT = {t: [bytes((t, 3, T_INTEGER, 1, v & 0xFF)) for v in range(-128, 128)] for t in range(0xA0, 0xC0)}
 
 
 def int_tlv(v: int, lo: int, hi: int) -> bytes:
@@ -308,36 +329,68 @@ def int_tlv(v: int, lo: int, hi: int) -> bytes:
     return tlv(T_INTEGER, v.to_bytes(size, "big", signed=True))
 
 
+def _ctx_int(tag: int, v: int, lo: int, hi: int) -> bytes:
+    if v.__class__ is int and lo <= v <= hi:
+        if -128 <= v < 128:
+            return _CTX_SMALL_INT[tag][v + 128]
+        size = (v if v >= 0 else ~v).bit_length() // 8 + 1
+        return _SHORT[tag][size + 2] + _SHORT[T_INTEGER][size] + v.to_bytes(size, "big", signed=True)
+    return tlv(tag, int_tlv(v, lo, hi))
+
+
 def e_i32(tag: int, v: int) -> bytes:
-    return tlv(tag, int_tlv(v, INT32_MIN, INT32_MAX))
+    if v.__class__ is int and -128 <= v < 128:
+        return _CTX_SMALL_INT[tag][v + 128]
+    return _ctx_int(tag, v, INT32_MIN, INT32_MAX)
 
 
 def e_u32(tag: int, v: int) -> bytes:
-    return tlv(tag, int_tlv(v, 0, UINT32_MAX))
+    return _ctx_int(tag, v, 0, UINT32_MAX)
 
 
 def e_usec(tag: int, v: int) -> bytes:
-    return tlv(tag, int_tlv(v, 0, USEC_MAX))
+    return _ctx_int(tag, v, 0, USEC_MAX)
 
 
 def e_pvno(tag: int, v: int, expected: int = 5) -> bytes:
+    if v.__class__ is int and v == expected and -128 <= v < 128:
+        return _CTX_SMALL_INT[tag][v + 128]
     return tlv(tag, int_tlv(v, expected, expected))
 
 
 def e_octets(tag: int, v: bytes) -> bytes:
+    if v.__class__ is bytes:
+        n = len(v)
+        if n < 0x7E:
+            return _SHORT[tag][n + 2] + _SHORT[T_OCTETS][n] + v
+        return tlv(tag, tlv(T_OCTETS, v))
     if not isinstance(v, (bytes, bytearray, memoryview)):
         raise EncodeError(f"OCTET STRING value must be bytes, not {type(v).__name__}")
     return tlv(tag, tlv(T_OCTETS, bytes(v)))
 
 
+# Encoded KerberosStrings by text: realms and name components repeat in every message.
+# Bounded (cleared when full); only exact str keys, so an equal str subclass never hits.
+_gstr_cache: dict[str, bytes] = {}
+
+
 def gstr_tlv(v: str) -> bytes:
     """A KerberosString element (GeneralString carrying UTF-8)."""
-    if type(v) is not str:
+    if v.__class__ is str:
+        b = _gstr_cache.get(v)
+        if b is not None:
+            return b
+    elif type(v) is not str:
         raise EncodeError(f"KerberosString value must be str, not {type(v).__name__}")
     try:
-        return tlv(T_GENSTRING, v.encode("utf-8"))
+        b = tlv(T_GENSTRING, v.encode("utf-8"))
     except UnicodeEncodeError as exc:
         raise EncodeError(f"KerberosString is not encodable as UTF-8: {exc}") from None
+    if len(v) <= 256:
+        if len(_gstr_cache) >= _CACHE_LIMIT:
+            _gstr_cache.clear()
+        _gstr_cache[v] = b
+    return b
 
 
 def e_str(tag: int, v: str) -> bytes:
@@ -374,8 +427,13 @@ def e_time(tag: int, v: int) -> bytes:
     return _SHORT[tag][17] + time_tlv(v)
 
 
+_FLAGS_HEAD = {t: bytes((t, 7, T_BITSTRING, 5, 0)) for t in range(0xA0, 0xC0)}
+
+
 def e_flags(tag: int, v: int) -> bytes:
     """KerberosFlags as MIT sends them: exactly 32 bits, no unused bits."""
+    if v.__class__ is int and 0 <= v <= UINT32_MAX:
+        return _FLAGS_HEAD[tag] + v.to_bytes(4, "big")
     if not isinstance(v, int) or v.__class__ is bool:
         raise EncodeError(f"KerberosFlags must be int, not {type(v).__name__}")
     if v < 0 or v > UINT32_MAX:

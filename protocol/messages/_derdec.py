@@ -25,7 +25,6 @@ from protocol.messages._der import (
     ctx_time,
     ctx_u32,
     ctx_usec,
-    done,
     fail,
     gstr_list,
     hdr,
@@ -95,10 +94,12 @@ def ctx_body(d: bytes, i: int, end: int, tag: int, body: Body[T]) -> tuple[T, in
 def whole(d: bytes, tag: int, body: Body[T]) -> T:
     """A complete input holding one element with ``tag`` and nothing after it."""
     s, e = hdr(d, 0, len(d), tag)
-    done(e, len(d))
+    if e != len(d):
+        raise fail("unexpected extra data")
     if tag != T_SEQUENCE:
         s, e2 = hdr(d, s, e, T_SEQUENCE)
-        done(e2, e)
+        if e2 != e:
+            raise fail("unexpected extra data")
     return body(d, s, e)
 
 
@@ -108,14 +109,33 @@ def whole(d: bytes, tag: int, body: Body[T]) -> T:
 def principal_body(d: bytes, s: int, e: int) -> PrincipalName:
     name_type, i = ctx_i32(d, s, e, A0)
     s2, e2 = ctx_seq(d, i, e, A1)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return PrincipalName(name_type, gstr_list(d, s2, e2))
+
+
+def ctx_principal(d: bytes, i: int, end: int, tag: int) -> tuple[PrincipalName, int]:
+    """``[tag] PrincipalName``; the usual all-short-form encoding is read in one go."""
+    n = d[i + 1]
+    if d[i] == tag and n < 0x80 and d[i + 2] == T_SEQUENCE and d[i + 3] == n - 2 and i + 2 + n <= end:
+        s, e = i + 4, i + 2 + n
+        # name-type [0] INTEGER of one octet, then name-string [1] SEQUENCE filling the rest
+        if d[s] == A0 and d[s + 1] == 3 and d[s + 2] == 2 and d[s + 3] == 1:
+            j = s + 5
+            m = d[j + 1]
+            if d[j] == A1 and m < 0x80 and d[j + 2] == T_SEQUENCE and d[j + 3] == m - 2 and j + 2 + m == e:
+                name_type = d[s + 4]
+                if name_type > 0x7F:
+                    name_type -= 0x100
+                return PrincipalName(name_type, gstr_list(d, j + 4, e)), e
+    return ctx_body(d, i, end, tag, principal_body)
 
 
 def key_body(d: bytes, s: int, e: int) -> EncryptionKey:
     keytype, i = ctx_i32(d, s, e, A0)
     keyvalue, i = ctx_octets(d, i, e, A1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return EncryptionKey(keytype, keyvalue)
 
 
@@ -125,7 +145,8 @@ def enc_data_body(d: bytes, s: int, e: int) -> EncryptedData:
     if i < e and d[i] == A1:
         kvno, i = ctx_u32(d, i, e, A1)
     cipher, i = ctx_octets(d, i, e, A2)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return EncryptedData(etype, cipher, kvno)
 
 
@@ -133,7 +154,8 @@ def _int_octets(d: bytes, s: int, e: int, t0: int, t1: int) -> tuple[int, bytes]
     """The many two-field ``{ x [t0] Int32, y [t1] OCTET STRING }`` shapes."""
     a, i = ctx_i32(d, s, e, t0)
     b, i = ctx_octets(d, i, e, t1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return a, b
 
 
@@ -160,7 +182,8 @@ def transited_body(d: bytes, s: int, e: int) -> TransitedEncoding:
 def last_req_body(d: bytes, s: int, e: int) -> LastReqEntry:
     lr_type, i = ctx_i32(d, s, e, A0)
     lr_value, i = ctx_time(d, i, e, A1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return LastReqEntry(lr_type, lr_value)
 
 
@@ -169,7 +192,8 @@ def pa_enc_ts_body(d: bytes, s: int, e: int) -> PAEncTSEnc:
     usec = None
     if i < e:
         usec, i = ctx_usec(d, i, e, A1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return PAEncTSEnc(ts, usec)
 
 
@@ -180,7 +204,8 @@ def etype_info2_body(d: bytes, s: int, e: int) -> ETypeInfo2Entry:
         salt, i = ctx_str(d, i, e, A1)
     if i < e:
         s2kparams, i = ctx_octets(d, i, e, A2)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return ETypeInfo2Entry(etype, salt, s2kparams)
 
 
@@ -189,7 +214,8 @@ def etype_info_body(d: bytes, s: int, e: int) -> ETypeInfoEntry:
     salt = None
     if i < e:
         salt, i = ctx_octets(d, i, e, A1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return ETypeInfoEntry(etype, salt)
 
 
@@ -198,7 +224,8 @@ def typed_data_body(d: bytes, s: int, e: int) -> TypedDataEntry:
     value = None
     if i < e:
         value, i = ctx_octets(d, i, e, A1)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return TypedDataEntry(data_type, value)
 
 
@@ -216,19 +243,22 @@ def ticket_at(d: bytes, i: int, end: int) -> tuple[Ticket, int]:
     """Ticket ::= [APPLICATION 1] SEQUENCE {...} at ``i``; ``raw`` keeps its octets."""
     s0, e0 = hdr(d, i, end, 0x61)
     s, e = hdr(d, s0, e0, T_SEQUENCE)
-    done(e, e0)
+    if e != e0:
+        raise fail("unexpected extra data")
     j = ctx_pvno(d, s, e, A0)
     realm, j = ctx_str(d, j, e, A1)
-    sname, j = ctx_body(d, j, e, A2, principal_body)
+    sname, j = ctx_principal(d, j, e, A2)
     enc_part, j = ctx_body(d, j, e, A3, enc_data_body)
-    done(j, e)
+    if j != e:
+        raise fail("unexpected extra data")
     return Ticket(realm, sname, enc_part, 5, d[i:e0]), e0
 
 
 def ctx_ticket(d: bytes, i: int, end: int, tag: int) -> tuple[Ticket, int]:
     s, e = hdr(d, i, end, tag)
     t, j = ticket_at(d, s, e)
-    done(j, e)
+    if j != e:
+        raise fail("unexpected extra data")
     return t, e
 
 
@@ -236,7 +266,7 @@ def enc_ticket_part_body(d: bytes, s: int, e: int) -> EncTicketPart:
     flags, i = ctx_flags(d, s, e, A0)
     key, i = ctx_body(d, i, e, A1, key_body)
     crealm, i = ctx_str(d, i, e, A2)
-    cname, i = ctx_body(d, i, e, A3, principal_body)
+    cname, i = ctx_principal(d, i, e, A3)
     transited, i = ctx_body(d, i, e, A4, transited_body)
     authtime, i = ctx_time(d, i, e, A5)
     starttime = renew_till = caddr = ad = None
@@ -249,7 +279,8 @@ def enc_ticket_part_body(d: bytes, s: int, e: int) -> EncTicketPart:
         caddr, i = ctx_seq_of(d, i, e, A9, host_address_body)
     if i < e:
         ad, i = ctx_seq_of(d, i, e, A10, ad_entry_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return EncTicketPart(flags, key, crealm, cname, transited, authtime, endtime, starttime, renew_till, caddr, ad)
 
 
@@ -270,10 +301,10 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     opts, j = ctx_flags(d, s, e, A0)
     cname = sname = from_ = rtime = addresses = enc_ad = tickets = None
     if j < e and d[j] == A1:
-        cname, j = ctx_body(d, j, e, A1, principal_body)
+        cname, j = ctx_principal(d, j, e, A1)
     realm, j = ctx_str(d, j, e, A2)
     if j < e and d[j] == A3:
-        sname, j = ctx_body(d, j, e, A3, principal_body)
+        sname, j = ctx_principal(d, j, e, A3)
     if j < e and d[j] == A4:
         from_, j = ctx_time(d, j, e, A4)
     till, j = ctx_time(d, j, e, A5)
@@ -289,7 +320,8 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     if j < e:
         s2, j = ctx_seq(d, j, e, A11)
         tickets = _tickets(d, s2, j)
-    done(j, e)
+    if j != e:
+        raise fail("unexpected extra data")
     body = KDCReqBody(opts, realm, nonce, etypes, till, cname, sname, from_, rtime, addresses, enc_ad, tickets, d[i:e])
     return body, e
 
@@ -310,9 +342,11 @@ def _app(d: bytes, tags: tuple[int, ...]) -> tuple[int, int, int]:
     if t not in tags:
         raise fail(f"unexpected outer tag 0x{t:02x}")
     s, e = hdr(d, 0, len(d), t)
-    done(e, len(d))
+    if e != len(d):
+        raise fail("unexpected extra data")
     s2, e2 = hdr(d, s, e, T_SEQUENCE)
-    done(e2, e)
+    if e2 != e:
+        raise fail("unexpected extra data")
     return t & 0x1F, s2, e2
 
 
@@ -325,8 +359,10 @@ def decode_kdc_req(d: bytes) -> KDCReq:
         padata, i = ctx_seq_of(d, i, e, A3, padata_body)
     s2, i2 = hdr(d, i, e, A4)
     body, j = req_body_at(d, s2, i2)
-    done(j, i2)
-    done(i2, e)
+    if j != i2:
+        raise fail("unexpected extra data")
+    if i2 != e:
+        raise fail("unexpected extra data")
     return KDCReq(MSG_TYPE[app], body, padata, 5)
 
 
@@ -338,10 +374,11 @@ def decode_kdc_rep(d: bytes) -> KDCRep:
     if i < e and d[i] == A2:
         padata, i = ctx_seq_of(d, i, e, A2, padata_body)
     crealm, i = ctx_str(d, i, e, A3)
-    cname, i = ctx_body(d, i, e, A4, principal_body)
+    cname, i = ctx_principal(d, i, e, A4)
     ticket, i = ctx_ticket(d, i, e, A5)
     enc_part, i = ctx_body(d, i, e, A6, enc_data_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return KDCRep(MSG_TYPE[app], crealm, cname, ticket, enc_part, padata, 5)
 
 
@@ -361,12 +398,13 @@ def decode_enc_kdc_rep_part(d: bytes) -> EncKDCRepPart:
     if i < e and d[i] == A8:
         renew_till, i = ctx_time(d, i, e, A8)
     srealm, i = ctx_str(d, i, e, A9)
-    sname, i = ctx_body(d, i, e, A10, principal_body)
+    sname, i = ctx_principal(d, i, e, A10)
     if i < e and d[i] == A11:
         caddr, i = ctx_seq_of(d, i, e, A11, host_address_body)
     if i < e:
         enc_pa, i = ctx_seq_of(d, i, e, A12, padata_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return EncKDCRepPart(
         key, last_req, nonce, flags, authtime, endtime, srealm, sname, app, key_exp, starttime, renew_till, caddr, enc_pa
     )
@@ -378,7 +416,7 @@ def decode_enc_kdc_rep_part(d: bytes) -> EncKDCRepPart:
 def authenticator_body(d: bytes, s: int, e: int) -> Authenticator:
     i = ctx_pvno(d, s, e, A0)
     crealm, i = ctx_str(d, i, e, A1)
-    cname, i = ctx_body(d, i, e, A2, principal_body)
+    cname, i = ctx_principal(d, i, e, A2)
     cksum = subkey = seq_number = ad = None
     if i < e and d[i] == A3:
         cksum, i = ctx_body(d, i, e, A3, checksum_body)
@@ -390,7 +428,8 @@ def authenticator_body(d: bytes, s: int, e: int) -> Authenticator:
         seq_number, i = ctx_u32(d, i, e, A7)
     if i < e:
         ad, i = ctx_seq_of(d, i, e, A8, ad_entry_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return Authenticator(crealm, cname, cusec, ctime, cksum, subkey, seq_number, ad, 5)
 
 
@@ -401,7 +440,8 @@ def decode_ap_req(d: bytes) -> APReq:
     options, i = ctx_flags(d, i, e, A2)
     ticket, i = ctx_ticket(d, i, e, A3)
     authenticator, i = ctx_body(d, i, e, A4, enc_data_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return APReq(options, ticket, authenticator, 5, MessageType.KRB_AP_REQ)
 
 
@@ -410,7 +450,8 @@ def decode_ap_rep(d: bytes) -> APRep:
     i = ctx_pvno(d, s, e, A0)
     i = _msg_type(d, i, e, A1, app)
     enc_part, i = ctx_body(d, i, e, A2, enc_data_body)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return APRep(enc_part, 5, MessageType.KRB_AP_REP)
 
 
@@ -422,7 +463,8 @@ def enc_ap_rep_part_body(d: bytes, s: int, e: int) -> EncAPRepPart:
         subkey, i = ctx_body(d, i, e, A2, key_body)
     if i < e:
         seq_number, i = ctx_u32(d, i, e, A3)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return EncAPRepPart(ctime, cusec, subkey, seq_number)
 
 
@@ -441,14 +483,15 @@ def decode_krb_error(d: bytes) -> KRBError:
     if i < e and d[i] == A7:
         crealm, i = ctx_str(d, i, e, A7)
     if i < e and d[i] == A8:
-        cname, i = ctx_body(d, i, e, A8, principal_body)
+        cname, i = ctx_principal(d, i, e, A8)
     realm, i = ctx_str(d, i, e, A9)
-    sname, i = ctx_body(d, i, e, A10, principal_body)
+    sname, i = ctx_principal(d, i, e, A10)
     if i < e and d[i] == A11:
         e_text, i = ctx_str(d, i, e, A11)
     if i < e:
         e_data, i = ctx_octets(d, i, e, A12)
-    done(i, e)
+    if i != e:
+        raise fail("unexpected extra data")
     return KRBError(
         stime, susec, error_code, realm, sname, ctime, cusec, crealm, cname, e_text, e_data, 5, MessageType.KRB_ERROR
     )
@@ -459,20 +502,23 @@ def decode_krb_error(d: bytes) -> KRBError:
 
 def decode_ticket(d: bytes) -> Ticket:
     t, i = ticket_at(d, 0, len(d))
-    done(i, len(d))
+    if i != len(d):
+        raise fail("unexpected extra data")
     return t
 
 
 def decode_kdc_req_body(d: bytes) -> KDCReqBody:
     b, i = req_body_at(d, 0, len(d))
-    done(i, len(d))
+    if i != len(d):
+        raise fail("unexpected extra data")
     return b
 
 
 def decode_seq_of(body: Body[T]) -> Callable[[bytes], tuple[T, ...]]:
     def decode(d: bytes) -> tuple[T, ...]:
         s, e = hdr(d, 0, len(d), T_SEQUENCE)
-        done(e, len(d))
+        if e != len(d):
+            raise fail("unexpected extra data")
         return seq_of(d, s, e, body)
 
     return decode

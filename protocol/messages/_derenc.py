@@ -28,6 +28,7 @@ from protocol.messages._der import (
     INT32_MAX,
     INT32_MIN,
     tlv,
+    tlv2,
 )
 from protocol.messages.types import (
     APRep,
@@ -67,13 +68,15 @@ def _check(v: object, cls: type) -> None:
 
 def e_seq(tag: int, content: bytes) -> bytes:
     """``[tag] SEQUENCE`` around already-encoded SEQUENCE contents."""
-    return tlv(tag, tlv(T_SEQUENCE, content))
+    return tlv2(tag, T_SEQUENCE, content)
 
 
 def seq_of(items: Iterable[Any], enc: SeqEnc) -> bytes:
     """Contents of a SEQUENCE OF SEQUENCE."""
     if not isinstance(items, (tuple, list)):
         raise EncodeError(f"SEQUENCE OF must be a tuple, not {type(items).__name__}")
+    if len(items) == 1:
+        return tlv(T_SEQUENCE, enc(items[0]))
     return b"".join([tlv(T_SEQUENCE, enc(x)) for x in items])
 
 
@@ -85,82 +88,99 @@ def whole_seq(enc: SeqEnc, tag: int = T_SEQUENCE) -> Callable[[Any], bytes]:
     """Encoder of a complete element: a SEQUENCE, or an APPLICATION-tagged SEQUENCE."""
     if tag == T_SEQUENCE:
         return lambda v: tlv(T_SEQUENCE, enc(v))
-    return lambda v: tlv(tag, tlv(T_SEQUENCE, enc(v)))
+    return lambda v: tlv2(tag, T_SEQUENCE, enc(v))
 
 
 # ----------------------------------------------------------------- small types
 
 
 def principal_seq(v: PrincipalName) -> bytes:
-    _check(v, PrincipalName)
-    if not isinstance(v.name_string, (tuple, list)):
+    if v.__class__ is not PrincipalName:
+        _check(v, PrincipalName)
+    names = v.name_string
+    if names.__class__ is tuple and len(names) == 2:  # host/name, krbtgt/REALM
+        names = gstr_tlv(names[0]) + gstr_tlv(names[1])
+    elif isinstance(names, (tuple, list)):
+        names = b"".join([gstr_tlv(n) for n in names])
+    else:
         raise EncodeError("name-string must be a tuple of str")
-    names = b"".join([gstr_tlv(n) for n in v.name_string])
-    return e_i32(A0, v.name_type) + e_seq(A1, names)
+    return e_i32(A0, v.name_type) + tlv2(A1, T_SEQUENCE, names)
 
 
 def key_seq(v: EncryptionKey) -> bytes:
-    _check(v, EncryptionKey)
+    if v.__class__ is not EncryptionKey:
+        _check(v, EncryptionKey)
     return e_i32(A0, v.keytype) + e_octets(A1, v.keyvalue)
 
 
 def enc_data_seq(v: EncryptedData) -> bytes:
-    _check(v, EncryptedData)
+    if v.__class__ is not EncryptedData:
+        _check(v, EncryptedData)
     kvno = b"" if v.kvno is None else e_u32(A1, v.kvno)
     return b"".join((e_i32(A0, v.etype), kvno, e_octets(A2, v.cipher)))
 
 
 def checksum_seq(v: Checksum) -> bytes:
-    _check(v, Checksum)
+    if v.__class__ is not Checksum:
+        _check(v, Checksum)
     return e_i32(A0, v.cksumtype) + e_octets(A1, v.checksum)
 
 
 def host_address_seq(v: HostAddress) -> bytes:
-    _check(v, HostAddress)
+    if v.__class__ is not HostAddress:
+        _check(v, HostAddress)
     return e_i32(A0, v.addr_type) + e_octets(A1, v.address)
 
 
 def ad_entry_seq(v: AuthorizationDataEntry) -> bytes:
-    _check(v, AuthorizationDataEntry)
+    if v.__class__ is not AuthorizationDataEntry:
+        _check(v, AuthorizationDataEntry)
     return e_i32(A0, v.ad_type) + e_octets(A1, v.ad_data)
 
 
 def padata_seq(v: PAData) -> bytes:
-    _check(v, PAData)
+    if v.__class__ is not PAData:
+        _check(v, PAData)
     return e_i32(A1, v.padata_type) + e_octets(A2, v.padata_value)
 
 
 def transited_seq(v: TransitedEncoding) -> bytes:
-    _check(v, TransitedEncoding)
+    if v.__class__ is not TransitedEncoding:
+        _check(v, TransitedEncoding)
     return e_i32(A0, v.tr_type) + e_octets(A1, v.contents)
 
 
 def last_req_seq(v: LastReqEntry) -> bytes:
-    _check(v, LastReqEntry)
+    if v.__class__ is not LastReqEntry:
+        _check(v, LastReqEntry)
     return e_i32(A0, v.lr_type) + e_time(A1, v.lr_value)
 
 
 def pa_enc_ts_seq(v: PAEncTSEnc) -> bytes:
-    _check(v, PAEncTSEnc)
+    if v.__class__ is not PAEncTSEnc:
+        _check(v, PAEncTSEnc)
     usec = b"" if v.pausec is None else e_usec(A1, v.pausec)
     return e_time(A0, v.patimestamp) + usec
 
 
 def etype_info2_seq(v: ETypeInfo2Entry) -> bytes:
-    _check(v, ETypeInfo2Entry)
+    if v.__class__ is not ETypeInfo2Entry:
+        _check(v, ETypeInfo2Entry)
     salt = b"" if v.salt is None else e_str(A1, v.salt)
     params = b"" if v.s2kparams is None else e_octets(A2, v.s2kparams)
     return b"".join((e_i32(A0, v.etype), salt, params))
 
 
 def etype_info_seq(v: ETypeInfoEntry) -> bytes:
-    _check(v, ETypeInfoEntry)
+    if v.__class__ is not ETypeInfoEntry:
+        _check(v, ETypeInfoEntry)
     salt = b"" if v.salt is None else e_octets(A1, v.salt)
     return e_i32(A0, v.etype) + salt
 
 
 def typed_data_seq(v: TypedDataEntry) -> bytes:
-    _check(v, TypedDataEntry)
+    if v.__class__ is not TypedDataEntry:
+        _check(v, TypedDataEntry)
     value = b"" if v.data_value is None else e_octets(A1, v.data_value)
     return e_i32(A0, v.data_type) + value
 
@@ -183,36 +203,34 @@ def plain_seq_of(enc: SeqEnc) -> Callable[[Any], bytes]:
 # ----------------------------------------------------------------- tickets
 
 
-def _opt_time(tag: int, v: int | None) -> bytes:
-    return b"" if v is None else e_time(tag, v)
-
-
 def ticket_tlv(v: Ticket) -> bytes:
-    _check(v, Ticket)
+    if v.__class__ is not Ticket:
+        _check(v, Ticket)
     body = b"".join(
         (
             e_pvno(A0, v.tkt_vno),
             e_str(A1, v.realm),
-            e_seq(A2, principal_seq(v.sname)),
-            e_seq(A3, enc_data_seq(v.enc_part)),
+            tlv2(A2, T_SEQUENCE, principal_seq(v.sname)),
+            tlv2(A3, T_SEQUENCE, enc_data_seq(v.enc_part)),
         )
     )
-    return tlv(0x61, tlv(T_SEQUENCE, body))
+    return tlv2(0x61, T_SEQUENCE, body)
 
 
 def enc_ticket_part_seq(v: EncTicketPart) -> bytes:
-    _check(v, EncTicketPart)
+    if v.__class__ is not EncTicketPart:
+        _check(v, EncTicketPart)
     return b"".join(
         (
             e_flags(A0, v.flags),
-            e_seq(A1, key_seq(v.key)),
+            tlv2(A1, T_SEQUENCE, key_seq(v.key)),
             e_str(A2, v.crealm),
-            e_seq(A3, principal_seq(v.cname)),
-            e_seq(A4, transited_seq(v.transited)),
+            tlv2(A3, T_SEQUENCE, principal_seq(v.cname)),
+            tlv2(A4, T_SEQUENCE, transited_seq(v.transited)),
             e_time(A5, v.authtime),
-            _opt_time(A6, v.starttime),
+            b"" if v.starttime is None else e_time(A6, v.starttime),
             e_time(A7, v.endtime),
-            _opt_time(A8, v.renew_till),
+            b"" if v.renew_till is None else e_time(A8, v.renew_till),
             b"" if v.caddr is None else e_seq_of(A9, v.caddr, host_address_seq),
             b"" if v.authorization_data is None else e_seq_of(A10, v.authorization_data, ad_entry_seq),
         )
@@ -224,28 +242,29 @@ def enc_ticket_part_seq(v: EncTicketPart) -> bytes:
 
 def req_body_tlv(v: KDCReqBody) -> bytes:
     """KDC-REQ-BODY as a complete SEQUENCE element (what the PA-TGS-REQ checksum covers)."""
-    _check(v, KDCReqBody)
+    if v.__class__ is not KDCReqBody:
+        _check(v, KDCReqBody)
     if not isinstance(v.etype, (tuple, list)):
         raise EncodeError("etype must be a tuple of int")
     etypes = b"".join([int_tlv(x, INT32_MIN, INT32_MAX) for x in v.etype])
     tickets = b""
     if v.additional_tickets is not None:
-        tickets = e_seq(A11, b"".join([ticket_tlv(t) for t in v.additional_tickets]))
+        tickets = tlv2(A11, T_SEQUENCE, b"".join([ticket_tlv(t) for t in v.additional_tickets]))
     return tlv(
         T_SEQUENCE,
         b"".join(
             (
                 e_flags(A0, v.kdc_options),
-                b"" if v.cname is None else e_seq(A1, principal_seq(v.cname)),
+                b"" if v.cname is None else tlv2(A1, T_SEQUENCE, principal_seq(v.cname)),
                 e_str(A2, v.realm),
-                b"" if v.sname is None else e_seq(A3, principal_seq(v.sname)),
-                _opt_time(A4, v.from_),
+                b"" if v.sname is None else tlv2(A3, T_SEQUENCE, principal_seq(v.sname)),
+                b"" if v.from_ is None else e_time(A4, v.from_),
                 e_time(A5, v.till),
-                _opt_time(A6, v.rtime),
+                b"" if v.rtime is None else e_time(A6, v.rtime),
                 e_u32(A7, v.nonce),
-                e_seq(A8, etypes),
+                tlv2(A8, T_SEQUENCE, etypes),
                 b"" if v.addresses is None else e_seq_of(A9, v.addresses, host_address_seq),
-                b"" if v.enc_authorization_data is None else e_seq(A10, enc_data_seq(v.enc_authorization_data)),
+                b"" if v.enc_authorization_data is None else tlv2(A10, T_SEQUENCE, enc_data_seq(v.enc_authorization_data)),
                 tickets,
             )
         ),
@@ -259,7 +278,8 @@ def _app_tag(msg_type: int, allowed: tuple[int, ...]) -> int:
 
 
 def kdc_req_tlv(v: KDCReq) -> bytes:
-    _check(v, KDCReq)
+    if v.__class__ is not KDCReq:
+        _check(v, KDCReq)
     tag = _app_tag(v.msg_type, (10, 12))
     body = b"".join(
         (
@@ -269,11 +289,12 @@ def kdc_req_tlv(v: KDCReq) -> bytes:
             tlv(A4, req_body_tlv(v.req_body)),
         )
     )
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    return tlv2(tag, T_SEQUENCE, body)
 
 
 def kdc_rep_tlv(v: KDCRep) -> bytes:
-    _check(v, KDCRep)
+    if v.__class__ is not KDCRep:
+        _check(v, KDCRep)
     tag = _app_tag(v.msg_type, (11, 13))
     body = b"".join(
         (
@@ -281,51 +302,53 @@ def kdc_rep_tlv(v: KDCRep) -> bytes:
             e_i32(A1, int(v.msg_type)),
             b"" if v.padata is None else e_seq_of(A2, v.padata, padata_seq),
             e_str(A3, v.crealm),
-            e_seq(A4, principal_seq(v.cname)),
+            tlv2(A4, T_SEQUENCE, principal_seq(v.cname)),
             tlv(A5, ticket_tlv(v.ticket)),
-            e_seq(A6, enc_data_seq(v.enc_part)),
+            tlv2(A6, T_SEQUENCE, enc_data_seq(v.enc_part)),
         )
     )
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    return tlv2(tag, T_SEQUENCE, body)
 
 
 def enc_kdc_rep_part_tlv(v: EncKDCRepPart) -> bytes:
-    _check(v, EncKDCRepPart)
+    if v.__class__ is not EncKDCRepPart:
+        _check(v, EncKDCRepPart)
     tag = _app_tag(v.tag, (25, 26))
     body = b"".join(
         (
-            e_seq(A0, key_seq(v.key)),
+            tlv2(A0, T_SEQUENCE, key_seq(v.key)),
             e_seq_of(A1, v.last_req, last_req_seq),
             e_u32(A2, v.nonce),
-            _opt_time(A3, v.key_expiration),
+            b"" if v.key_expiration is None else e_time(A3, v.key_expiration),
             e_flags(A4, v.flags),
             e_time(A5, v.authtime),
-            _opt_time(A6, v.starttime),
+            b"" if v.starttime is None else e_time(A6, v.starttime),
             e_time(A7, v.endtime),
-            _opt_time(A8, v.renew_till),
+            b"" if v.renew_till is None else e_time(A8, v.renew_till),
             e_str(A9, v.srealm),
-            e_seq(A10, principal_seq(v.sname)),
+            tlv2(A10, T_SEQUENCE, principal_seq(v.sname)),
             b"" if v.caddr is None else e_seq_of(A11, v.caddr, host_address_seq),
             b"" if v.encrypted_pa_data is None else e_seq_of(A12, v.encrypted_pa_data, padata_seq),
         )
     )
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    return tlv2(tag, T_SEQUENCE, body)
 
 
 # ----------------------------------------------------------------- AP exchange, errors
 
 
 def authenticator_seq(v: Authenticator) -> bytes:
-    _check(v, Authenticator)
+    if v.__class__ is not Authenticator:
+        _check(v, Authenticator)
     return b"".join(
         (
             e_pvno(A0, v.authenticator_vno),
             e_str(A1, v.crealm),
-            e_seq(A2, principal_seq(v.cname)),
-            b"" if v.cksum is None else e_seq(A3, checksum_seq(v.cksum)),
+            tlv2(A2, T_SEQUENCE, principal_seq(v.cname)),
+            b"" if v.cksum is None else tlv2(A3, T_SEQUENCE, checksum_seq(v.cksum)),
             e_usec(A4, v.cusec),
             e_time(A5, v.ctime),
-            b"" if v.subkey is None else e_seq(A6, key_seq(v.subkey)),
+            b"" if v.subkey is None else tlv2(A6, T_SEQUENCE, key_seq(v.subkey)),
             b"" if v.seq_number is None else e_u32(A7, v.seq_number),
             b"" if v.authorization_data is None else e_seq_of(A8, v.authorization_data, ad_entry_seq),
         )
@@ -333,7 +356,8 @@ def authenticator_seq(v: Authenticator) -> bytes:
 
 
 def ap_req_tlv(v: APReq) -> bytes:
-    _check(v, APReq)
+    if v.__class__ is not APReq:
+        _check(v, APReq)
     tag = _app_tag(v.msg_type, (14,))
     body = b"".join(
         (
@@ -341,49 +365,52 @@ def ap_req_tlv(v: APReq) -> bytes:
             e_i32(A1, 14),
             e_flags(A2, v.ap_options),
             tlv(A3, ticket_tlv(v.ticket)),
-            e_seq(A4, enc_data_seq(v.authenticator)),
+            tlv2(A4, T_SEQUENCE, enc_data_seq(v.authenticator)),
         )
     )
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    return tlv2(tag, T_SEQUENCE, body)
 
 
 def ap_rep_tlv(v: APRep) -> bytes:
-    _check(v, APRep)
+    if v.__class__ is not APRep:
+        _check(v, APRep)
     tag = _app_tag(v.msg_type, (15,))
-    body = e_pvno(A0, v.pvno) + e_i32(A1, 15) + e_seq(A2, enc_data_seq(v.enc_part))
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    body = e_pvno(A0, v.pvno) + e_i32(A1, 15) + tlv2(A2, T_SEQUENCE, enc_data_seq(v.enc_part))
+    return tlv2(tag, T_SEQUENCE, body)
 
 
 def enc_ap_rep_part_seq(v: EncAPRepPart) -> bytes:
-    _check(v, EncAPRepPart)
+    if v.__class__ is not EncAPRepPart:
+        _check(v, EncAPRepPart)
     return b"".join(
         (
             e_time(A0, v.ctime),
             e_usec(A1, v.cusec),
-            b"" if v.subkey is None else e_seq(A2, key_seq(v.subkey)),
+            b"" if v.subkey is None else tlv2(A2, T_SEQUENCE, key_seq(v.subkey)),
             b"" if v.seq_number is None else e_u32(A3, v.seq_number),
         )
     )
 
 
 def krb_error_tlv(v: KRBError) -> bytes:
-    _check(v, KRBError)
+    if v.__class__ is not KRBError:
+        _check(v, KRBError)
     tag = _app_tag(v.msg_type, (30,))
     body = b"".join(
         (
             e_pvno(A0, v.pvno),
             e_i32(A1, 30),
-            _opt_time(A2, v.ctime),
+            b"" if v.ctime is None else e_time(A2, v.ctime),
             b"" if v.cusec is None else e_usec(A3, v.cusec),
             e_time(A4, v.stime),
             e_usec(A5, v.susec),
             e_i32(A6, v.error_code),
             b"" if v.crealm is None else e_str(A7, v.crealm),
-            b"" if v.cname is None else e_seq(A8, principal_seq(v.cname)),
+            b"" if v.cname is None else tlv2(A8, T_SEQUENCE, principal_seq(v.cname)),
             e_str(A9, v.realm),
-            e_seq(A10, principal_seq(v.sname)),
+            tlv2(A10, T_SEQUENCE, principal_seq(v.sname)),
             b"" if v.e_text is None else e_str(A11, v.e_text),
             b"" if v.e_data is None else e_octets(A12, v.e_data),
         )
     )
-    return tlv(tag, tlv(T_SEQUENCE, body))
+    return tlv2(tag, T_SEQUENCE, body)
