@@ -71,8 +71,10 @@ def fail(message: str, status: int) -> int:
     return status
 
 
-def open_backends(config: Config) -> tuple[Any, Any]:
-    """The principal store and the logged-in master key; raises StartupError (one line)."""
+def open_backends(config: Config, warn: Callable[[str], None] | None = None) -> tuple[Any, Any]:
+    """The principal store and the logged-in master key; raises StartupError (one line).
+
+    ``warn`` receives the token set-up's warnings (a PIN file others may read)."""
     from kdc.db import StoreError, open_store
     from kdc.masterkey import MasterKeyError, open_master_key
 
@@ -83,7 +85,7 @@ def open_backends(config: Config) -> tuple[Any, Any]:
     except Exception as exc:  # any other failure to open is as fatal, and still one line
         raise StartupError(f"database: {type(exc).__name__}: {exc}") from None
     try:
-        master_key = open_master_key(config.master_key)
+        master_key = open_master_key(config.master_key, warn=warn)
     except MasterKeyError as exc:
         _close_store(store)
         raise StartupError(str(exc)) from None
@@ -164,7 +166,8 @@ class Daemon:
         from kdc.service.kpasswd import KpasswdServer, bind_kpasswd
         from kdc.service.server import BindError, KDCServer, bind_all
 
-        store, master_key = open_backends(config)
+        store, master_key = open_backends(config, warn=lambda line: log.warning("kdcd.master_key_warning",
+                                                                               warning=line))
         try:
             sockets = bind_all(config, reuse_port)
             kpasswd_sockets = bind_kpasswd(config, reuse_port, close_on_failure=sockets)

@@ -98,6 +98,7 @@ def test_wrong_pin_exits_1_before_binding(realm, tmp_path, workers):
     """A wrong PIN: one line (once, however many workers), status 1, nothing bound."""
     pin = tmp_path / "wrong.pin"
     pin.write_text("999999\n")
+    pin.chmod(0o600)
     config = variant(realm, tmp_path, f'pin_file = "{realm.token.pin_file}"', f'pin_file = "{pin}"')
     held = holding_port(realm.port)
     try:
@@ -130,6 +131,25 @@ def test_address_in_use_exits_1(realm):
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1
     assert lines[-1] == f"kdcd: cannot listen on udp 127.0.0.1:{realm.port}: Address already in use"
+
+
+def test_pin_file_readable_by_others_is_a_log_event(realm, tmp_path):
+    """A PIN file others may read: kdcd starts, and the warning is one structured log event
+    (kdcd.master_key_warning, level warning) rather than a plain line on stderr."""
+    import dataclasses
+
+    pin = tmp_path / "readable.pin"
+    pin.write_text(Path(realm.token.pin_file).read_text())
+    pin.chmod(0o644)
+    config = variant(realm, tmp_path, f'pin_file = "{realm.token.pin_file}"', f'pin_file = "{pin}"')
+    kdcd = Kdcd(dataclasses.replace(realm, config_path=config), realm.port, tmp_path).start()
+    try:
+        events = kdcd.events("kdcd.master_key_warning")
+        assert len(events) == 1 and events[0]["level"] == "warning"
+        assert str(pin) in events[0]["warning"] and "readable by group or others" in events[0]["warning"]
+        assert all(line.startswith("{") for line in kdcd.log_text().splitlines() if line.strip())
+    finally:
+        assert kdcd.stop() == 0
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
