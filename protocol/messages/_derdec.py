@@ -239,9 +239,36 @@ def nonempty(items: tuple[T, ...], what: str) -> tuple[T, ...]:
 # ----------------------------------------------------------------- tickets
 
 
+# Decoded values by their exact encoding, for what a KDC sees again and again: the same
+# TGT (and its EncTicketPart, once decrypted) arrives with every TGS request of a client
+# until it expires. A hit returns the frozen value those very octets decoded to, fully
+# checked then; the key is the whole encoding, so nothing else can match it. Bounded:
+# emptied when full, so distinct inputs cost memory only up to the limit.
+MEMO_LIMIT = 1024
+
+
+def memo_put(memo: dict[bytes, T], key: bytes, value: T) -> T:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_tickets_seen: dict[bytes, Ticket] = {}
+_enc_ticket_parts_seen: dict[bytes, EncTicketPart] = {}
+
+
 def ticket_at(d: bytes, i: int, end: int) -> tuple[Ticket, int]:
     """Ticket ::= [APPLICATION 1] SEQUENCE {...} at ``i``; ``raw`` keeps its octets."""
     s0, e0 = hdr(d, i, end, 0x61)
+    raw = d[i:e0]
+    seen = _tickets_seen.get(raw)
+    if seen is not None:
+        return seen, e0
+    return memo_put(_tickets_seen, raw, _ticket_contents(d, raw, s0, e0)), e0
+
+
+def _ticket_contents(d: bytes, raw: bytes, s0: int, e0: int) -> Ticket:
     s, e = hdr(d, s0, e0, T_SEQUENCE)
     if e != e0:
         raise fail("unexpected extra data")
@@ -251,7 +278,7 @@ def ticket_at(d: bytes, i: int, end: int) -> tuple[Ticket, int]:
     enc_part, j = ctx_body(d, j, e, A3, enc_data_body)
     if j != e:
         raise fail("unexpected extra data")
-    return Ticket(realm, sname, enc_part, 5, d[i:e0]), e0
+    return Ticket(realm, sname, enc_part, 5, raw)
 
 
 def ctx_ticket(d: bytes, i: int, end: int, tag: int) -> tuple[Ticket, int]:
@@ -498,6 +525,13 @@ def decode_krb_error(d: bytes) -> KRBError:
 
 
 # ----------------------------------------------------------------- whole-input entry points
+
+
+def decode_enc_ticket_part(d: bytes) -> EncTicketPart:
+    seen = _enc_ticket_parts_seen.get(d)
+    if seen is not None:
+        return seen
+    return memo_put(_enc_ticket_parts_seen, d, whole(d, 0x63, enc_ticket_part_body))
 
 
 def decode_ticket(d: bytes) -> Ticket:

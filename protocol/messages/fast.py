@@ -40,7 +40,7 @@ DECODERS: dict[Any, Callable[[bytes], Any]] = {
     t.ETypeInfoEntry: lambda d: D.whole(d, _SEQ, D.etype_info_body),
     t.TypedDataEntry: lambda d: D.whole(d, _SEQ, D.typed_data_body),
     t.Ticket: D.decode_ticket,
-    t.EncTicketPart: lambda d: D.whole(d, 0x63, D.enc_ticket_part_body),
+    t.EncTicketPart: D.decode_enc_ticket_part,
     t.KDCReqBody: D.decode_kdc_req_body,
     t.KDCReq: D.decode_kdc_req,
     t.KDCRep: D.decode_kdc_rep,
