@@ -1,7 +1,8 @@
 """scripts/dev-realm, the README's first command: a working realm on localhost, reusable.
 
 Runs the real script (its package-install steps find everything present here) with its
-state folder in tmp_path and a free port, then uses MIT kinit/kvno/klist with the
+state folder in tmp_path and free ports (the KDC's and kpasswd's: the script's default
+kpasswd port, KDC port + 1, may be taken), then uses MIT kinit/kvno/klist with the
 printed krb5.conf and password; Ctrl-C (SIGINT) must stop it with status 0, and a
 second run must reuse the token, database, password and keytab.
 """
@@ -24,10 +25,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dev-realm"
 
 
 class DevRealm:
-    def __init__(self, state: Path, port: int) -> None:
+    def __init__(self, state: Path, port: int, kpasswd_port: int) -> None:
         self.state, self.port = state, port
         self.out = state.parent / f"dev-realm-{time.monotonic_ns()}.out"
-        env = dict(os.environ, DEV_REALM_STATE=str(state), KDC_PORT=str(port))
+        env = dict(os.environ, DEV_REALM_STATE=str(state), KDC_PORT=str(port), KPASSWD_PORT=str(kpasswd_port))
         env.pop("SOFTHSM2_CONF", None)
         with open(self.out, "w") as out:
             self.proc = subprocess.Popen([str(SCRIPT)], stdout=out, stderr=subprocess.STDOUT,
@@ -57,14 +58,43 @@ class DevRealm:
 
 
 def test_dev_realm_serves_kinit_and_is_idempotent(tmp_path):
-    """First run: printed password works with kinit/kvno; Ctrl-C exits 0; second run reuses it all."""
+    """First run: printed password works with kinit/kvno; Ctrl-C exits 0; second run reuses it all.
+    The kpasswd port is given explicitly, so a taken KDC port + 1 (held here) does not matter."""
     state, port = tmp_path / "state", free_udp_tcp_port()
-    first = DevRealm(state, port)
+    kpasswd_port = free_udp_tcp_port()
+    while kpasswd_port in (port, port + 1):
+        kpasswd_port = free_udp_tcp_port()
+    held = _hold(port + 1)  # the script's default kpasswd port, taken as it may be on a busy machine
+    try:
+        _serve_twice(state, port, kpasswd_port)
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def _hold(port: int) -> list:
+    """Bind ``port`` on 127.0.0.1 for UDP and TCP where it is free (taken already is as good)."""
+    import socket
+
+    held = []
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        sock = socket.socket(socket.AF_INET, kind)
+        try:
+            sock.bind(("127.0.0.1", port))
+            held.append(sock)
+        except OSError:
+            sock.close()
+    return held
+
+
+def _serve_twice(state: Path, port: int, kpasswd_port: int) -> None:
+    first = DevRealm(state, port, kpasswd_port)
     try:
         text = first.text()
         password = re.search(r"password: (\S+)\s+\(shown once", text).group(1)
         assert f"kdc = 127.0.0.1:{port}" in text and f"KRB5_CONFIG={state}/krb5.conf" in text
         assert f"kdc = 127.0.0.1:{port}" in (state / "krb5.conf").read_text()
+        assert f"kpasswd_server = 127.0.0.1:{kpasswd_port}" in (state / "krb5.conf").read_text()
         kinit = first.mit("kinit", "alice", input=password + "\n")
         assert kinit.returncode == 0, kinit.stderr
         kvno = first.mit("kvno", "host/localhost")
@@ -78,7 +108,7 @@ def test_dev_realm_serves_kinit_and_is_idempotent(tmp_path):
     keytab_bytes = (state / "host-localhost.keytab").read_bytes()
     tokens = sorted(p.name for p in (state / "tokens").iterdir())
 
-    second = DevRealm(state, port)
+    second = DevRealm(state, port, kpasswd_port)
     try:
         text = second.text()
         assert password not in text and "kdcadmin init" not in text
