@@ -25,10 +25,13 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dev-realm"
 
 
 class DevRealm:
-    def __init__(self, state: Path, port: int, kpasswd_port: int) -> None:
+    def __init__(self, state: Path, port: int, kpasswd_port: int | None = None) -> None:
+        """Start the script on ``port``; ``kpasswd_port`` None leaves KPASSWD_PORT as the environment has it."""
         self.state, self.port = state, port
         self.out = state.parent / f"dev-realm-{time.monotonic_ns()}.out"
-        env = dict(os.environ, DEV_REALM_STATE=str(state), KDC_PORT=str(port), KPASSWD_PORT=str(kpasswd_port))
+        env = dict(os.environ, DEV_REALM_STATE=str(state), KDC_PORT=str(port))
+        if kpasswd_port is not None:
+            env["KPASSWD_PORT"] = str(kpasswd_port)
         env.pop("SOFTHSM2_CONF", None)
         with open(self.out, "w") as out:
             self.proc = subprocess.Popen([str(SCRIPT)], stdout=out, stderr=subprocess.STDOUT,
