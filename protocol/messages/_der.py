@@ -115,8 +115,11 @@ def int_at(d: bytes, s: int, e: int, lo: int, hi: int) -> int:
 
 def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int = INT32_MIN, hi: int = INT32_MAX) -> tuple[int, int]:
     """``[tag] INTEGER`` constrained to [lo, hi] (Int32 by default); returns (value, next position)."""
-    # Fast path: short lengths and a one-octet value, the common case by far.
-    if d[i] == tag and d[i + 1] == 3 and d[i + 2] == T_INTEGER and d[i + 3] == 1 and i + 5 <= end:
+    # Fast path: both lengths in short form, the INTEGER filling the explicit tag.
+    n = d[i + 3]
+    if d[i] == tag and d[i + 1] == n + 2 and d[i + 2] == T_INTEGER and n < 0x7E and i + 4 + n <= end:
+        if n != 1:
+            return int_at(d, i + 4, i + 4 + n, lo, hi), i + 4 + n
         v = d[i + 4]
         if v > 0x7F:
             v -= 0x100
