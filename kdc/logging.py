@@ -16,7 +16,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 import orjson
@@ -244,18 +244,53 @@ def _processors(fmt: str) -> list[Any]:
     ]
 
 
+# What the last configure_logging set up: (processors list, writer, numeric level).
+_configured: tuple[list[Any], LineWriter, int] | None = None
+
+
 def configure_logging(fmt: str = "json", level: str = "info", stream: IO[str] | None = None) -> None:
     """Route structlog events at ``level`` or above to ``stream`` (stderr) as JSON or console lines."""
+    global _configured
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         numeric = logging.INFO
     writer = LineWriter(stream or sys.stderr)
+    processors = _processors(fmt)
     structlog.configure(
-        processors=_processors(fmt),
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=lambda *_args: writer,
         cache_logger_on_first_use=True,
     )
+    _configured = (processors, writer, numeric)
+
+
+def info_writer(logger: Any) -> Callable[[str, dict[str, Any]], None] | None:
+    """``f(event, fields)`` writing exactly the line ``logger.info(event, **fields)`` would,
+    without structlog's dispatch (about 3.5 us of a ~10 us event), or None.
+
+    Only for a logger that is ``get_logger()``'s plain proxy (no bound values, no
+    processors or wrapper of its own) while the JSON configuration that
+    ``configure_logging`` made is still structlog's and lets info events through; the
+    same ``JsonEventRenderer`` (hence the same redaction) renders the line. A later
+    ``configure_logging`` is not followed, as structlog's cached loggers do not follow it.
+    """
+    if _configured is None or type(logger) is not structlog._config.BoundLoggerLazyProxy:
+        return None
+    processors, writer, level = _configured
+    plain = (getattr(logger, "_logger", 1) is None and getattr(logger, "_processors", 1) is None
+             and getattr(logger, "_wrapper_class", 1) is None and getattr(logger, "_context_class", 1) is None
+             and getattr(logger, "_initial_values", 1) == {})
+    if not plain or structlog.get_config()["processors"] is not processors or level > logging.INFO:
+        return None
+    if len(processors) != 1 or type(processors[0]) is not JsonEventRenderer:
+        return None
+    render, write = processors[0], writer.msg
+
+    def info(event: str, fields: dict[str, Any]) -> None:
+        write(render(None, "info", {"event": event, **fields}))
+
+    return info
 
 
 def get_logger(name: str = "kdcd") -> Any:

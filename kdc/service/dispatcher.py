@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
+from kdc.logging import info_writer
 from kdc.service.lookaside import LookasideCache, request_digest
 from protocol.constants import EncType, ErrorCode, MessageType
 
@@ -127,6 +128,9 @@ class Dispatcher:
         self._handler = handler
         self._error_reply = error_reply
         self._log = logger
+        # The request event straight to kdcd's JSON renderer and stream when ``logger`` is
+        # the one configure_logging made (same line, same redaction), else logger.info.
+        self._write_info = info_writer(logger)
         self.lookaside = lookaside if lookaside is not None else LookasideCache(0)
         # Requests being answered; a future only once a duplicate waits for the answer.
         self._pending: dict[bytes, asyncio.Future[tuple[bytes | None, Any]] | None] = {}
@@ -194,12 +198,17 @@ class Dispatcher:
         fields = audit_fields(audit)
         if reply is None and fields["result"] is None:
             fields["result"] = "dropped"
-        self._log.info(
-            event_name(getattr(audit, "request_type", None)), **fields, peer=peer,
-            transport=transport, source=source, request_bytes=size,
-            reply_bytes=len(reply) if reply is not None else 0,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
-        )
+        fields["peer"] = peer
+        fields["transport"] = transport
+        fields["source"] = source
+        fields["request_bytes"] = size
+        fields["reply_bytes"] = len(reply) if reply is not None else 0
+        fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        name = event_name(getattr(audit, "request_type", None))
+        if self._write_info is not None:
+            self._write_info(name, fields)
+        else:
+            self._log.info(name, **fields)
 
     def _busy(self) -> None:
         self.in_flight += 1

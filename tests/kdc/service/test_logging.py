@@ -181,3 +181,53 @@ def test_line_writer_writes_each_line_at_once_even_inside_a_loop():
         return stream.getvalue()
 
     assert asyncio.run(inside_loop()) == "first\na\nb\n"
+
+
+def _lines_without_timestamp(text):
+    records = [json.loads(line) for line in text.splitlines()]
+    for record in records:
+        assert record.pop("timestamp")
+    return records
+
+
+def test_info_writer_writes_what_logger_info_writes():
+    """info_writer's shortcut gives the same JSON object, field order and redaction as
+    get_logger().info with the same fields."""
+    from kdc.logging import info_writer
+
+    stream = io.StringIO()
+    configure_logging("json", "info", stream=stream)
+    try:
+        log = get_logger()
+        fields = dict(REQUEST_EVENT, password=SECRET, blob=KEY)
+        fields.pop("event")
+        log.info("kdc.as_req", **fields)
+        write = info_writer(log)
+        assert write is not None
+        write("kdc.as_req", fields)
+    finally:
+        structlog.reset_defaults()
+    via_structlog, direct = _lines_without_timestamp(stream.getvalue())
+    assert direct == via_structlog and list(direct) == list(via_structlog)
+    assert SECRET not in stream.getvalue() and direct["blob"] == "[32 bytes]"
+
+
+@pytest.mark.parametrize("how", ["console", "warning level", "bound values", "another config", "not structlog"])
+def test_info_writer_declines_other_loggers(how):
+    """Anything but get_logger()'s plain proxy under configure_logging's JSON set-up gets
+    None, so the caller logs through structlog as usual."""
+    from kdc.logging import info_writer
+
+    configure_logging("console" if how == "console" else "json", "warning" if how == "warning level" else "info",
+                      stream=io.StringIO())
+    try:
+        log = get_logger()
+        if how == "bound values":
+            log = structlog.get_logger("kdcd", peer="x")
+        elif how == "another config":
+            structlog.configure(processors=[structlog.processors.JSONRenderer()])
+        elif how == "not structlog":
+            log = object()
+        assert info_writer(log) is None
+    finally:
+        structlog.reset_defaults()
