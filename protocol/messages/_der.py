@@ -304,7 +304,17 @@ def tlv2(tag: int, inner: int, content: bytes) -> bytes:
     n = len(content)
     if n < 0x7E:
         return _SHORT[tag][n + 2] + _SHORT[inner][n] + content
-    return tlv(tag, tlv(inner, content))
+    if n < 0x80:
+        head, m = _SHORT[inner][n], n + 2
+    elif n < 0x100:
+        head, m = bytes((inner, 0x81, n)), n + 3
+    elif n < 0xFFFC:
+        head, m = bytes((inner, 0x82, n >> 8, n & 0xFF)), n + 4
+    else:
+        return tlv(tag, tlv(inner, content))
+    if m < 0x100:
+        return bytes((tag, 0x81, m)) + head + content
+    return bytes((tag, 0x82, m >> 8, m & 0xFF)) + head + content
 
 
 def seq(tag: int, parts: list[bytes]) -> bytes:
@@ -332,17 +342,29 @@ def int_tlv(v: int, lo: int, hi: int) -> bytes:
     return tlv(T_INTEGER, v.to_bytes(size, "big", signed=True))
 
 
+def _exact_int(v: int) -> int:
+    """``v`` as a plain int: an IntEnum member (NameType, EncType, ...) by its value; a bool,
+    a float or anything else is refused, as by the reference."""
+    if not isinstance(v, int) or v.__class__ is bool:
+        raise EncodeError(f"INTEGER value must be int, not {type(v).__name__}")
+    return int(v)
+
+
 def _ctx_int(tag: int, v: int, lo: int, hi: int) -> bytes:
-    if v.__class__ is int and lo <= v <= hi:
-        if -128 <= v < 128:
-            return _CTX_SMALL_INT[tag][v + 128]
-        size = (v if v >= 0 else ~v).bit_length() // 8 + 1
-        return _SHORT[tag][size + 2] + _SHORT[T_INTEGER][size] + v.to_bytes(size, "big", signed=True)
-    return tlv(tag, int_tlv(v, lo, hi))
+    if v.__class__ is not int:
+        v = _exact_int(v)
+    if v < lo or v > hi:
+        raise EncodeError(f"INTEGER {v} out of range [{lo}, {hi}]")
+    if -128 <= v < 128:
+        return _CTX_SMALL_INT[tag][v + 128]
+    size = (v if v >= 0 else ~v).bit_length() // 8 + 1
+    return _SHORT[tag][size + 2] + _SHORT[T_INTEGER][size] + v.to_bytes(size, "big", signed=True)
 
 
 def e_i32(tag: int, v: int) -> bytes:
-    if v.__class__ is int and -128 <= v < 128:
+    if v.__class__ is not int:
+        v = _exact_int(v)
+    if -128 <= v < 128:
         return _CTX_SMALL_INT[tag][v + 128]
     return _ctx_int(tag, v, INT32_MIN, INT32_MAX)
 
@@ -397,7 +419,9 @@ def gstr_tlv(v: str) -> bytes:
 
 
 def e_str(tag: int, v: str) -> bytes:
-    return tlv(tag, gstr_tlv(v))
+    b = gstr_tlv(v)
+    n = len(b)
+    return _SHORT[tag][n] + b if n < 0x80 else tlv(tag, b)
 
 
 _time_enc_cache: dict[int, bytes] = {}

@@ -77,7 +77,15 @@ def seq_of(items: Iterable[Any], enc: SeqEnc) -> bytes:
         raise EncodeError(f"SEQUENCE OF must be a tuple, not {type(items).__name__}")
     if len(items) == 1:
         return tlv(T_SEQUENCE, enc(items[0]))
-    return b"".join([tlv(T_SEQUENCE, enc(x)) for x in items])
+    return b"".join([_seq_tlv(enc(x)) for x in items])
+
+
+def _seq_tlv(content: bytes) -> bytes:
+    n = len(content)
+    return _SEQ_SHORT[n] + content if n < 0x80 else tlv(T_SEQUENCE, content)
+
+
+_SEQ_SHORT = [bytes((T_SEQUENCE, n)) for n in range(0x80)]
 
 
 def e_seq_of(tag: int, items: Iterable[Any], enc: SeqEnc) -> bytes:
@@ -94,17 +102,37 @@ def whole_seq(enc: SeqEnc, tag: int = T_SEQUENCE) -> Callable[[Any], bytes]:
 # ----------------------------------------------------------------- small types
 
 
+# Encoded PrincipalNames by (name-type, name-string): the same few names (krbtgt/REALM,
+# the client, the service) are in every reply. Bounded; consulted only for values whose
+# parts are exactly int and str, so that an equal bool or str subclass is still checked.
+_principal_cache: dict[tuple[int, tuple[str, ...]], bytes] = {}
+
+
 def principal_seq(v: PrincipalName) -> bytes:
     if v.__class__ is not PrincipalName:
         _check(v, PrincipalName)
     names = v.name_string
-    if names.__class__ is tuple and len(names) == 2:  # host/name, krbtgt/REALM
-        names = gstr_tlv(names[0]) + gstr_tlv(names[1])
-    elif isinstance(names, (tuple, list)):
-        names = b"".join([gstr_tlv(n) for n in names])
+    name_type = v.name_type
+    plain = name_type.__class__ is int and names.__class__ is tuple and len(names) <= 2
+    if plain:
+        for n in names:
+            if n.__class__ is not str:
+                plain = False
+        if plain:
+            key = (name_type, names)
+            cached = _principal_cache.get(key)
+            if cached is not None:
+                return cached
+    if isinstance(names, (tuple, list)):
+        content = b"".join([gstr_tlv(n) for n in names])
     else:
         raise EncodeError("name-string must be a tuple of str")
-    return e_i32(A0, v.name_type) + tlv2(A1, T_SEQUENCE, names)
+    out = e_i32(A0, name_type) + tlv2(A1, T_SEQUENCE, content)
+    if plain:
+        if len(_principal_cache) >= 4096:
+            _principal_cache.clear()
+        _principal_cache[key] = out
+    return out
 
 
 def key_seq(v: EncryptionKey) -> bytes:
