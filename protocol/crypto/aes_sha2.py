@@ -33,13 +33,21 @@ class AesSha2(Profile):
         return hmac_digest(key, self._hash(), b"\x00\x00\x00\x01", label, b"\x00", context, k)[:nbytes]
 
     def _enc_keys(self, key: bytes, usage: int) -> EncKeys:
-        return keycache.cached((self.etype, "enc"), key, usage, lambda: EncKeys(
-            CtsCipher(AES(self.kdf(key, usage_constant(usage, KE), self.key_size))),
-            hmac.HMAC(self.kdf(key, usage_constant(usage, KI), self.checksum_size), self._hash())))
+        tag = (self.etype, "enc")
+        keys = keycache.lookup(tag, key, usage)
+        if keys is None:
+            keys = keycache.store(tag, key, usage, EncKeys(
+                CtsCipher(AES(self.kdf(key, usage_constant(usage, KE), self.key_size))),
+                hmac.HMAC(self.kdf(key, usage_constant(usage, KI), self.checksum_size), self._hash())))
+        return keys
 
     def _cksum_mac(self, key: bytes, usage: int) -> hmac.HMAC:
-        return keycache.cached((self.etype, "cksum"), key, usage, lambda: hmac.HMAC(
-            self.kdf(key, usage_constant(usage, KC), self.checksum_size), self._hash()))
+        tag = (self.etype, "cksum")
+        mac = keycache.lookup(tag, key, usage)
+        if mac is None:
+            mac = keycache.store(tag, key, usage, hmac.HMAC(
+                self.kdf(key, usage_constant(usage, KC), self.checksum_size), self._hash()))
+        return mac
 
     def encrypt(self, key: bytes, usage: int, plaintext: bytes, confounder: bytes) -> bytes:
         """RFC 8009 section 5: C = E(Ke, conf | plaintext), H = HMAC(Ki, IV | C) truncated."""

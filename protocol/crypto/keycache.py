@@ -34,7 +34,26 @@ def cached(tag: tuple[int, str], key: bytes, usage: int, build: Callable[[], T])
     if value is not None:
         entries.move_to_end(slot)
         return value
-    value = build()
+    return _store(entries, slot, build())
+
+
+def lookup(tag: tuple[int, str], key: bytes, usage: int) -> Any:
+    """The cached value for (tag, key, usage), or None: ``cached`` without a ``build``
+    closure to make on every hit (callers build and ``store`` on a miss)."""
+    entries = _local.entries
+    slot = (tag, key, usage)
+    value = entries.get(slot)
+    if value is not None:
+        entries.move_to_end(slot)
+    return value
+
+
+def store(tag: tuple[int, str], key: bytes, usage: int, value: T) -> T:
+    """Remember ``value`` for (tag, key, usage) in this thread's cache; returns it."""
+    return _store(_local.entries, (tag, key, usage), value)
+
+
+def _store(entries: OrderedDict[tuple[Any, ...], Any], slot: tuple[Any, ...], value: T) -> T:
     entries[slot] = value
     if len(entries) > MAX_ENTRIES:
         entries.popitem(last=False)

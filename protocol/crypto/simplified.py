@@ -44,13 +44,21 @@ class SimplifiedProfile(Profile):
         """A keyed MAC object (HMAC or CMAC) to copy per message."""
 
     def _enc_keys(self, key: bytes, usage: int) -> EncKeys:
-        return keycache.cached((self.etype, "enc"), key, usage, lambda: EncKeys(
-            CtsCipher(self.block_cipher(self.derive(key, usage_constant(usage, KE)))),
-            self.new_mac(self.derive(key, usage_constant(usage, KI)))))
+        tag = (self.etype, "enc")
+        keys = keycache.lookup(tag, key, usage)
+        if keys is None:
+            keys = keycache.store(tag, key, usage, EncKeys(
+                CtsCipher(self.block_cipher(self.derive(key, usage_constant(usage, KE)))),
+                self.new_mac(self.derive(key, usage_constant(usage, KI)))))
+        return keys
 
     def _cksum_mac(self, key: bytes, usage: int) -> Any:
-        return keycache.cached((self.etype, "cksum"), key, usage,
-                               lambda: self.new_mac(self.derive(key, usage_constant(usage, KC))))
+        tag = (self.etype, "cksum")
+        mac = keycache.lookup(tag, key, usage)
+        if mac is None:
+            mac = keycache.store(tag, key, usage,
+                                 self.new_mac(self.derive(key, usage_constant(usage, KC))))
+        return mac
 
     def encrypt(self, key: bytes, usage: int, plaintext: bytes, confounder: bytes) -> bytes:
         """RFC 3961 5.3: E(Ke, conf | plaintext) | H(Ki, conf | plaintext) truncated."""
