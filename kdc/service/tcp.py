@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory, Protocol
 
 from kdc.service.dispatcher import Dispatcher
-from kdc.service.udp import format_peer, run_coroutine
+from kdc.service.udp import format_peer, step_coroutine
 from protocol.constants import ErrorCode
 from protocol.errors import FramingError
 from protocol.framing import FrameDecoder, encode_frame
@@ -74,22 +74,34 @@ class KDCStreamProtocol(Protocol):
         self.close()
 
     def _next(self) -> None:
-        if self._busy or not self._queue or self._closing:
+        # A loop, not recursion, over pipelined requests answered at once (the usual case:
+        # no Deferred and no callbacks per request); one that waits resumes through _reply.
+        while not self._busy and self._queue and not self._closing:
+            self._busy = True
+            request = self._queue.pop(0)
+            try:
+                finished, value = step_coroutine(self.factory.dispatcher.dispatch(request, self.peer, "tcp"))
+                if finished:
+                    self._deliver(value)
+                    continue
+            except Exception:
+                self._failed(Failure())
+                return
+            value.addCallback(self._reply)
+            value.addErrback(self._failed)
             return
-        self._busy = True
-        request = self._queue.pop(0)
-        d: Deferred = run_coroutine(self.factory.dispatcher.dispatch(request, self.peer, "tcp"))
-        d.addCallback(self._reply)
-        d.addErrback(self._failed)
 
     def _reply(self, reply: bytes | None) -> None:
+        self._deliver(reply)
+        self._next()
+
+    def _deliver(self, reply: bytes | None) -> None:
         self._busy = False
         if self._closing:
             return
         if reply is not None:
             self.transport.write(encode_frame(reply))
         self._touch()
-        self._next()
 
     def _failed(self, failure: Any) -> None:
         self.factory.log.error("kdc.tcp_failed", peer=self.peer, error=failure.getErrorMessage())

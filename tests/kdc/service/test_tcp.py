@@ -168,6 +168,26 @@ def test_pipelined_requests_answered_in_order():
     assert asyncio.run(body()) == [b"reply:m%d" % i for i in range(4)]
 
 
+def test_pipelined_requests_answered_at_once_in_order_mixed_with_waiting_ones():
+    """Requests answered without waiting are written at once, in order, and a request that
+    does wait holds the ones behind it until its reply is written."""
+    async def body():
+        handler = EchoHandler()
+        proto, transport = connect(make_factory(handler))
+        proto.dataReceived(b"".join(encode_frame(b"m%d" % i) for i in range(30)))
+        at_once = replies(transport)  # no loop turn yet: every reply already written
+        handler.delay = 0.01
+        proto.dataReceived(encode_frame(b"slow") + encode_frame(b"after"))
+        before_wait = replies(transport)
+        await asyncio.sleep(0.1)
+        return at_once, before_wait, replies(transport)
+
+    at_once, before_wait, final = asyncio.run(body())
+    expected = [b"reply:m%d" % i for i in range(30)]
+    assert at_once == expected and before_wait == expected
+    assert final == expected + [b"reply:slow", b"reply:after"]
+
+
 def test_too_many_pipelined_requests_close_the_connection():
     """A client queueing more than 32 unanswered requests is disconnected."""
     async def body():
