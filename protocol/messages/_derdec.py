@@ -15,6 +15,8 @@ from typing import TypeVar
 
 from protocol.constants import MessageType
 from protocol.messages._der import (
+    INT32_MAX,
+    INT32_MIN,
     T_SEQUENCE,
     ctx_flags,
     ctx_i32,
@@ -28,6 +30,7 @@ from protocol.messages._der import (
     fail,
     gstr_list,
     hdr,
+    int_at,
     int_list,
 )
 from protocol.messages.types import (
@@ -377,13 +380,46 @@ def _app(d: bytes, tags: tuple[int, ...]) -> tuple[int, int, int]:
     return t & 0x1F, s2, e2
 
 
+def padata_seq_of(d: bytes, s: int, e: int) -> tuple[PAData, ...]:
+    """SEQUENCE OF PA-DATA contents; the usual all-short-form item is read in one go."""
+    out = []
+    while s < e:
+        # 30 L | A1 n+2 02 n <padata-type> | A2 m+2 04 m <padata-value>, every length short
+        n = d[s + 5]
+        j = s + 6 + n
+        if (d[s] == T_SEQUENCE and d[s + 1] < 0x80 and d[s + 2] == A1 and d[s + 3] == n + 2
+                and d[s + 4] == 2 and 0 < n < 5 and j + 4 <= e and d[j] == A2 and d[j + 2] == 4):
+            m = d[j + 3]
+            end = s + 2 + d[s + 1]
+            if d[j + 1] == m + 2 and m < 0x7E and j + 4 + m == end and end <= e:
+                if n == 1:
+                    kind = d[s + 6]
+                    if kind > 0x7F:
+                        kind -= 0x100
+                else:
+                    kind = int_at(d, s + 6, j, INT32_MIN, INT32_MAX)
+                out.append(PAData(kind, d[j + 4 : end]))
+                s = end
+                continue
+        if d[s] == T_SEQUENCE and d[s + 1] < 0x80:
+            s2 = s + 2
+            s = s2 + d[s + 1]
+            if s > e:
+                raise fail("element runs past its container")
+        else:
+            s2, s = hdr(d, s, e, T_SEQUENCE)
+        out.append(padata_body(d, s2, s))
+    return tuple(out)
+
+
 def decode_kdc_req(d: bytes) -> KDCReq:
     app, s, e = _app(d, (0x6A, 0x6C))
     i = ctx_pvno(d, s, e, A1)
     i = _msg_type(d, i, e, A2, app)
     padata = None
     if i < e and d[i] == A3:
-        padata, i = ctx_seq_of(d, i, e, A3, padata_body)
+        s2, i = ctx_seq(d, i, e, A3)
+        padata = padata_seq_of(d, s2, i)
     s2, i2 = hdr(d, i, e, A4)
     body, j = req_body_at(d, s2, i2)
     if j != i2:

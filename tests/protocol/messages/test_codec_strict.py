@@ -237,3 +237,12 @@ def test_encode_refuses_bools_and_floats_even_when_cached() -> None:
                 t.APReq(True, t.Ticket("R", KRBTGT_VALUE, t.EncryptedData(1, b"")), t.EncryptedData(1, b""))):
         with pytest.raises(EncodeError):
             codec.encode(bad)
+
+
+@pytest.mark.parametrize("kind", [2, 128, 149, -1, 2**31 - 1])
+def test_padata_types_of_every_integer_width_decode(kind: int) -> None:
+    """PA-DATA types of one to four octets (the AS-REQ's one-pass PA-DATA reader) decode to
+    what was encoded, next to a value too long for that reader (general path)."""
+    items = (t.PAData(kind, b"v" * 5), t.PAData(2, b"w" * 200), t.PAData(kind, b""))
+    req = t.KDCReq(MessageType.KRB_AS_REQ, BODY, padata=items)
+    assert codec.decode(codec.encode(req), t.KDCReq).padata == items
