@@ -212,24 +212,23 @@ def etype_info2_body(d: bytes, s: int, e: int) -> ETypeInfo2Entry:
     return ETypeInfo2Entry(etype, salt, s2kparams)
 
 
-def etype_info_body(d: bytes, s: int, e: int) -> ETypeInfoEntry:
-    etype, i = ctx_i32(d, s, e, A0)
-    salt = None
+def _int_optional_octets(d: bytes, s: int, e: int) -> tuple[int, bytes | None]:
+    """SEQUENCE { [0] Int32, [1] OCTET STRING OPTIONAL }: ETYPE-INFO-ENTRY and TYPED-DATA's element."""
+    number, i = ctx_i32(d, s, e, A0)
+    octets = None
     if i < e:
-        salt, i = ctx_octets(d, i, e, A1)
+        octets, i = ctx_octets(d, i, e, A1)
     if i != e:
         raise fail("unexpected extra data")
-    return ETypeInfoEntry(etype, salt)
+    return number, octets
+
+
+def etype_info_body(d: bytes, s: int, e: int) -> ETypeInfoEntry:
+    return ETypeInfoEntry(*_int_optional_octets(d, s, e))
 
 
 def typed_data_body(d: bytes, s: int, e: int) -> TypedDataEntry:
-    data_type, i = ctx_i32(d, s, e, A0)
-    value = None
-    if i < e:
-        value, i = ctx_octets(d, i, e, A1)
-    if i != e:
-        raise fail("unexpected extra data")
-    return TypedDataEntry(data_type, value)
+    return TypedDataEntry(*_int_optional_octets(d, s, e))
 
 
 def nonempty(items: tuple[T, ...], what: str) -> tuple[T, ...]:
