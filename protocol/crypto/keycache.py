@@ -28,13 +28,10 @@ _local = _PerThread()
 
 def cached(tag: tuple[int, str], key: bytes, usage: int, build: Callable[[], T]) -> T:
     """Return the cached value for (tag, key, usage), building and storing it on a miss."""
-    entries = _local.entries
-    slot = (tag, key, usage)
-    value = entries.get(slot)
+    value = lookup(tag, key, usage)
     if value is not None:
-        entries.move_to_end(slot)
         return value
-    return _store(entries, slot, build())
+    return store(tag, key, usage, build())
 
 
 def lookup(tag: tuple[int, str], key: bytes, usage: int) -> Any:
