@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from protocol.errors import FramingError
 from protocol.framing import FrameDecoder, encode_frame
 from kdc.client.krb5conf import KDCAddr
 from kdc.client.resolve import Address, Resolver, async_resolve
@@ -17,6 +16,7 @@ from kdc.client.transport import (
     TransportError,
     TransportPolicy,
     classify_reply,
+    feed_reply,
     plan_attempts,
 )
 
@@ -94,14 +94,8 @@ async def async_tcp_exchange(kdc: KDCAddr, request: bytes, *, address: Address |
         await writer.drain()
         decoder = FrameDecoder(max_size=MAX_REPLY)
         while True:
-            chunk = await reader.read(65536)
-            if not chunk:
-                raise TransportError("connection closed before a whole reply arrived")
-            try:
-                frames = decoder.feed(chunk)
-            except FramingError as exc:
-                raise TransportError(f"bad TCP framing from the KDC: {exc}") from exc
-            if frames:
-                return frames[0]
+            reply = feed_reply(decoder, await reader.read(65536))
+            if reply is not None:
+                return reply
     finally:
         writer.close()

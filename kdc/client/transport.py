@@ -121,6 +121,20 @@ def _try(attempt: Attempt, request: bytes, timeout: float, deadline: float, cloc
     return None if classify_reply(reply) == "unavailable" else reply
 
 
+def feed_reply(decoder: FrameDecoder, chunk: bytes) -> bytes | None:
+    """Feed one TCP read to ``decoder``: the whole reply once it is there, else None.
+
+    Shared by the sync and asyncio clients; an end of stream or bad framing is a TransportError.
+    """
+    if not chunk:
+        raise TransportError("connection closed before a whole reply arrived")
+    try:
+        frames = decoder.feed(chunk)
+    except FramingError as exc:
+        raise TransportError(f"bad TCP framing from the KDC: {exc}") from exc
+    return frames[0] if frames else None
+
+
 def _left(end: float, clock) -> float:
     left = end - clock()
     if left <= 0:
@@ -162,12 +176,6 @@ def tcp_exchange(kdc: KDCAddr, request: bytes, timeout: float, *, address: Addre
             if left <= 0:
                 raise socket.timeout("timed out waiting for the TCP reply")
             sock.settimeout(left)
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise TransportError("connection closed before a whole reply arrived")
-            try:
-                frames = decoder.feed(chunk)
-            except FramingError as exc:
-                raise TransportError(f"bad TCP framing from the KDC: {exc}") from exc
-            if frames:
-                return frames[0]
+            reply = feed_reply(decoder, sock.recv(65536))
+            if reply is not None:
+                return reply
