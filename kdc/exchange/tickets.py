@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from protocol.constants import KeyUsage
 from protocol.crypto import decrypt
 from protocol.errors import DecodeError, IntegrityError, UnsupportedEncType
@@ -9,26 +11,26 @@ from protocol.messages import Authenticator, EncryptedData, EncryptionKey, EncTi
 
 from kdc.exchange import errors
 
+T = TypeVar("T")
+
 
 def open_ticket(ticket: Ticket, key: EncryptionKey) -> EncTicketPart:
     """Decrypt a ticket's enc-part (usage 2); a wrong key is KRB_AP_ERR_BAD_INTEGRITY."""
-    try:
-        plain = decrypt(key, KeyUsage.KDC_REP_TICKET, ticket.enc_part.cipher)
-    except (IntegrityError, UnsupportedEncType):
-        raise errors.BadIntegrity("TICKET DECRYPT", detail="ticket does not decrypt with the server key") from None
-    try:
-        return decode(plain, EncTicketPart)
-    except DecodeError as exc:
-        raise errors.BadIntegrity("TICKET DECODE", detail=f"decrypted ticket does not decode: {exc}") from None
+    return _open(key, KeyUsage.KDC_REP_TICKET, ticket.enc_part.cipher, EncTicketPart, "TICKET", "ticket", "the server key")
 
 
 def open_authenticator(enc: EncryptedData, session_key: EncryptionKey) -> Authenticator:
     """Decrypt the PA-TGS-REQ authenticator with the ticket session key (usage 7)."""
+    return _open(session_key, KeyUsage.TGS_REQ_AUTH, enc.cipher, Authenticator, "AUTHENTICATOR", "authenticator", "the session key")
+
+
+def _open(key: EncryptionKey, usage: int, cipher: bytes, cls: type[T], tag: str, what: str, key_name: str) -> T:
+    """Decrypt and decode; either failure is BAD_INTEGRITY, as MIT's krb5_rd_req answers."""
     try:
-        plain = decrypt(session_key, KeyUsage.TGS_REQ_AUTH, enc.cipher)
+        plain = decrypt(key, usage, cipher)
     except (IntegrityError, UnsupportedEncType):
-        raise errors.BadIntegrity("AUTHENTICATOR DECRYPT", detail="authenticator does not decrypt") from None
+        raise errors.BadIntegrity(f"{tag} DECRYPT", detail=f"{what} does not decrypt with {key_name}") from None
     try:
-        return decode(plain, Authenticator)
+        return decode(plain, cls)
     except DecodeError as exc:
-        raise errors.BadIntegrity("AUTHENTICATOR DECODE", detail=f"authenticator does not decode: {exc}") from None
+        raise errors.BadIntegrity(f"{tag} DECODE", detail=f"decrypted {what} does not decode: {exc}") from None
