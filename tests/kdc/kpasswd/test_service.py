@@ -6,12 +6,10 @@ transports are the real Twisted ones; the MIT-client interop lives in tests/inte
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import socket
 
 import pytest
-from twisted.internet.asyncioreactor import AsyncioSelectorReactor
 
 from kdc.config import ListenConfig
 from kdc.kpasswd.errors import ResultCode
@@ -20,36 +18,25 @@ from kdc.service.kpasswd import EVENT, KpasswdServer, bind_kpasswd
 from kdc.service.server import BindError, BoundSocket, bind_socket
 from protocol.framing import encode_frame
 from tests.kdc.service.fakes import RecordingLog
-from tests.kdc.service.loopback import read_frame, tcp_connect, udp_exchange
+from tests.kdc.service.loopback import read_frame, run_private, tcp_connect, udp_exchange
 
 NEW = b"alice-new-pw"
 
 
 def serve(realm, body):
     """Run a KpasswdServer for ``realm`` on kernel-chosen loopback ports around ``body(server)``."""
-    loop = asyncio.new_event_loop()
-    reactor = AsyncioSelectorReactor(loop)
     config = dataclasses.replace(realm.core.config, listen=ListenConfig(
         udp=(), tcp=(), kpasswd_udp=(("127.0.0.1", 0),), kpasswd_tcp=(("127.0.0.1", 0),)))
-    log = RecordingLog()
-    server = KpasswdServer(reactor, config, realm.core.store, realm.ctx.master_key, log)
-    # The test realm's clock and RNG; the server's own offload (a real executor thread).
-    server.ctx = dataclasses.replace(realm.ctx, config=config, offload=server.ctx.offload)
-    server.records = log
 
-    async def main():
-        server.start(bind_kpasswd(config))
-        try:
-            return await asyncio.wait_for(body(server), 30)
-        finally:
-            await server.stop(grace=5)
+    def build(reactor):
+        log = RecordingLog()
+        server = KpasswdServer(reactor, config, realm.core.store, realm.ctx.master_key, log)
+        # The test realm's clock and RNG; the server's own offload (a real executor thread).
+        server.ctx = dataclasses.replace(realm.ctx, config=config, offload=server.ctx.offload)
+        server.records = log
+        return server, lambda: bind_kpasswd(config)
 
-    try:
-        return loop.run_until_complete(main())
-    finally:
-        reactor.disconnectAll()
-        loop.run_until_complete(asyncio.sleep(0.05))
-        loop.close()
+    return run_private(build, body)
 
 
 def test_change_over_udp_and_tcp(realm):

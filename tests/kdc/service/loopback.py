@@ -25,18 +25,33 @@ from tests.kdc.service.fakes import RecordingLog, error_reply
 def run_server(handler: Any, body: Callable[[KDCServer], Awaitable[Any]], *, lookaside: float = 0,
                listen: ListenConfig | None = None, **limits: Any) -> Any:
     """Serve ``handler`` on loopback ports chosen by the kernel, run ``body(server)``, stop."""
-    loop = asyncio.new_event_loop()
-    reactor = AsyncioSelectorReactor(loop)
     config = Config(realm="TEST",
                     listen=listen or ListenConfig(udp=(("127.0.0.1", 0),), tcp=(("127.0.0.1", 0),)),
                     limits=LimitsConfig(**limits))
-    log = RecordingLog()
-    dispatcher = Dispatcher(handler, error_reply, logger=log, lookaside=LookasideCache(lookaside))
-    server = KDCServer(reactor, config, dispatcher, log)
-    server.log_records = log  # type: ignore[attr-defined]
+
+    def build(reactor: AsyncioSelectorReactor) -> tuple[KDCServer, Callable[[], Any]]:
+        log = RecordingLog()
+        dispatcher = Dispatcher(handler, error_reply, logger=log, lookaside=LookasideCache(lookaside))
+        server = KDCServer(reactor, config, dispatcher, log)
+        server.log_records = log  # type: ignore[attr-defined]
+        return server, lambda: bind_all(config)
+
+    return run_private(build, body)
+
+
+def run_private(build: Callable[[AsyncioSelectorReactor], tuple[Any, Callable[[], Any]]],
+                body: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Run ``body(server)`` against a server made by ``build(reactor)`` on a fresh private reactor.
+
+    ``build`` returns the server and a function binding its sockets (called on the loop);
+    the server is stopped and the loop closed whatever ``body`` does.
+    """
+    loop = asyncio.new_event_loop()
+    reactor = AsyncioSelectorReactor(loop)
+    server, bind = build(reactor)
 
     async def main() -> Any:
-        server.start(bind_all(config))
+        server.start(bind())
         try:
             return await asyncio.wait_for(body(server), 30)
         finally:
@@ -47,7 +62,7 @@ def run_server(handler: Any, body: Callable[[KDCServer], Awaitable[Any]], *, loo
     finally:
         reactor.disconnectAll()
         loop.run_until_complete(asyncio.sleep(0.05))
-        reactor._asyncioEventloop.close()
+        loop.close()
 
 
 def split_address(address: str) -> tuple[str, int]:
