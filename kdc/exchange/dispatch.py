@@ -65,10 +65,8 @@ async def _dispatch(data: bytes, ctx: KDCContext, now: float, audit: Audit) -> b
     try:
         req = decode(data, KDCReq)
     except DecodeError as exc:
+        # The decoder refuses pvno != 5; _undecodable tells that case apart (BAD_PVNO).
         return _undecodable(data, exc, ctx, now, audit)
-    if req.pvno != PVNO:
-        _fail(audit, ErrorCode.KDC_ERR_BAD_PVNO, f"pvno {req.pvno}")
-        return _safe_error(ErrorCode.KDC_ERR_BAD_PVNO, ctx, now)
     _, handler = _HANDLERS[int(req.msg_type)]
     return await _run(handler, req, data, ctx, now, audit)
 
