@@ -28,6 +28,11 @@ Choices, and why:
   costs one cheap pragma instead of the lookup, the key join and the record building,
   and a change made elsewhere is still seen by the next ``get``. This connection's own
   writes do not change the number, so they update or drop the cached records themselves.
+- kdcd defers ``last_success`` (``defer_successes``): the stamps wait in a dict keyed by
+  name and ``flush`` writes them in one transaction (kdcd: every second and at shutdown).
+  One UPDATE and WAL commit per AS exchange was the largest single cost of the exchange.
+  ``get`` lays the waiting stamp over what it reads, so this connection never sees an
+  older one; the flush never moves a stamp back (another worker may have a newer one).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from kdc.db.errors import (
     DatabaseCorrupt,
@@ -56,6 +61,11 @@ BUSY_TIMEOUT_MS = 5000
 BOOKKEEPING_BUSY_MS = 0
 # Records kept by ``get`` (the realm's busiest principals: krbtgt, active users, services).
 DEFAULT_CACHE_SIZE = 4096
+# Distinct principals whose deferred last_success may wait for a flush; past it,
+# record_success flushes at once (a burst of logins by many principals between two ticks).
+DEFERRED_LIMIT = 10000
+_FLUSH_SQL = ("UPDATE principals SET last_success = ? WHERE name = ?"
+              " AND (last_success IS NULL OR last_success < ?)")
 _MISSING = object()
 
 # Each migration takes the schema from version N-1 to N. Append, never edit.
@@ -137,6 +147,8 @@ class SQLiteStore(PrincipalStore):
         self._checked_in_scope = False
         self._scope_thread: int | None = None
         self._busy_ms = BUSY_TIMEOUT_MS
+        # name -> last_success waiting for flush(); None: record_success writes at once.
+        self._deferred: dict[str, int] | None = None
 
     @classmethod
     def open(cls, path: str, *, create: bool = False, cache_size: int = DEFAULT_CACHE_SIZE) -> SQLiteStore:
@@ -241,9 +253,14 @@ class SQLiteStore(PrincipalStore):
             hit = self._cache.get(principal, _MISSING)
             if hit is not _MISSING:
                 return hit  # type: ignore[return-value]
+            name = str(principal)
             with _translated(self.path):
-                rows = self._conn.execute(_GET_SQL, (str(principal),)).fetchall()
+                rows = self._conn.execute(_GET_SQL, (name,)).fetchall()
             entry = _entry_from_rows(principal, rows) if rows else None
+            if entry is not None and self._deferred:
+                waiting = self._deferred.get(name)
+                if waiting is not None and (entry.last_success is None or entry.last_success < waiting):
+                    entry = dataclasses.replace(entry, last_success=waiting)
             self._remember(principal, entry)
         return entry
 
@@ -329,10 +346,42 @@ class SQLiteStore(PrincipalStore):
             c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     async def record_success(self, principal: Principal, when: int) -> None:
-        """Set last_success; DatabaseLocked at once, without waiting, while another process writes."""
-        with self._lock, _translated(self.path), self._without_waiting():
-            self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
-            self._update_cached(principal, last_success=when)
+        """Set last_success (deferred: at the next flush); DatabaseLocked at once, without
+        waiting, while another process writes."""
+        deferred = self._deferred
+        if deferred is None:
+            with self._lock, _translated(self.path), self._without_waiting():
+                self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
+                self._update_cached(principal, last_success=when)
+            return
+        with self._lock:
+            name = str(principal)
+            if deferred.get(name, when) <= when:
+                deferred[name] = when
+            cached = self._cache.get(principal)
+            if cached is not None and (cached.last_success is None or cached.last_success < when):
+                self._cache[principal] = dataclasses.replace(cached, last_success=when)
+        if len(deferred) >= DEFERRED_LIMIT:
+            await self.flush()
+
+    def defer_successes(self) -> None:
+        if self._deferred is None:
+            self._deferred = {}
+
+    async def flush(self) -> None:
+        await self._flush(wait=False)
+
+    async def _flush(self, *, wait: bool) -> None:
+        deferred = self._deferred
+        if not deferred:
+            return
+        rows = [(when, name, when) for name, when in deferred.items()]
+        with self._lock, _translated(self.path), ExitStack() as stack:
+            if not wait:
+                stack.enter_context(self._without_waiting())
+            with self._transaction() as c:
+                c.executemany(_FLUSH_SQL, rows)
+            deferred.clear()  # only now: a failed flush keeps every stamp for the next one
 
     async def record_failure(self, principal: Principal, when: int) -> None:
         """Count a failure; DatabaseLocked at once, without waiting, while another process writes."""
@@ -349,9 +398,14 @@ class SQLiteStore(PrincipalStore):
                 self._update_cached(principal, last_failed=when, fail_auth_count=cached.fail_auth_count + 1)
 
     async def close(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._conn.close()
+        """Flush deferred stamps (waiting for the lock, as an admin write does), then close;
+        a flush that fails still closes the connection, then raises."""
+        try:
+            await self._flush(wait=True)
+        finally:
+            with self._lock:
+                self._cache.clear()
+                self._conn.close()
 
 
 def _row_values(entry: PrincipalEntry) -> tuple:

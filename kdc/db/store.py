@@ -89,7 +89,24 @@ class PrincipalStore(abc.ABC):
         """Set last_success to ``when`` (no error if the principal vanished meanwhile).
 
         The KDC's bookkeeping: a backend raises DatabaseLocked at once rather than wait
-        for another writer (the KDC answers the request without recording it).
+        for another writer (the KDC answers the request without recording it). After
+        ``defer_successes`` the write may wait in memory for the next ``flush``.
+        """
+
+    def defer_successes(self) -> None:
+        """Let ``record_success`` keep its stamps in memory until ``flush`` (kdcd does).
+
+        A login's last_success is a statistic, not a security decision, and one write
+        transaction per AS exchange cost more than a fifth of the exchange; kdcd flushes
+        once a second and at shutdown. ``get`` on this store still returns the stamps it
+        holds. The default backend behaviour is to write at once, and this does nothing.
+        """
+
+    async def flush(self) -> None:
+        """Write the deferred last_success stamps in one transaction, never moving one back.
+
+        Raises DatabaseLocked at once, keeping the stamps for the next call, while another
+        process holds the write lock. The default has nothing deferred.
         """
 
     @abc.abstractmethod

@@ -22,6 +22,9 @@ from typing import Any
 from kdc.config import Config, ConfigError, load_config
 from kdc.logging import configure_logging, get_logger
 
+# How often kdcd writes the last_success stamps its store defers (kdc.db.sqlite).
+FLUSH_SECONDS = 1.0
+
 Ready = Callable[[str | None], None]
 
 
@@ -84,6 +87,7 @@ def open_backends(config: Config, warn: Callable[[str], None] | None = None) -> 
         raise StartupError(str(exc)) from None
     except Exception as exc:  # any other failure to open is as fatal, and still one line
         raise StartupError(f"database: {type(exc).__name__}: {exc}") from None
+    store.defer_successes()  # written by Daemon's flush, not on the request path
     try:
         master_key = open_master_key(config.master_key, warn=warn)
     except MasterKeyError as exc:
@@ -158,6 +162,7 @@ class Daemon:
         self.stopping = False
         self.exit_status = 0
         self.kpasswd: Any = None  # kdc.service.kpasswd.KpasswdServer, when started
+        self.flusher: Any = None  # the LoopingCall writing deferred last_success stamps
 
     @classmethod
     def start(cls, reactor: Any, loop: asyncio.AbstractEventLoop, config: Config,
@@ -181,12 +186,34 @@ class Daemon:
         kpasswd.start(kpasswd_sockets)
         daemon = cls(reactor, loop, server, store, master_key, log)
         daemon.kpasswd = kpasswd
+        daemon.start_flushing()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, daemon.request_stop, signum)
         log.info("kdcd.started", realm=config.realm, udp=server.addresses["udp"],
                  tcp=server.addresses["tcp"], kpasswd_udp=kpasswd.addresses["udp"],
                  kpasswd_tcp=kpasswd.addresses["tcp"], pid=os.getpid(), config=config.path)
         return daemon
+
+    def start_flushing(self, interval: float = FLUSH_SECONDS) -> None:
+        """Write the store's deferred last_success stamps every ``interval`` seconds."""
+        from twisted.internet.defer import Deferred
+        from twisted.internet.task import LoopingCall
+
+        self.flusher = LoopingCall(lambda: Deferred.fromCoroutine(self.flush_bookkeeping()))
+        self.flusher.clock = self.reactor
+        self.flusher.start(interval, now=False)
+
+    async def flush_bookkeeping(self) -> None:
+        """One flush; a locked database keeps the stamps for the next tick (logged), as does any
+        other store failure: bookkeeping never stops the KDC."""
+        from kdc.db import DatabaseLocked, StoreError
+
+        try:
+            await self.store.flush()
+        except DatabaseLocked as exc:
+            self.log.info("kdcd.bookkeeping_deferred", reason=str(exc)[:200])
+        except StoreError as exc:
+            self.log.error("kdcd.bookkeeping_failed", error=str(exc)[:200])
 
     def request_stop(self, signum: int = signal.SIGTERM) -> None:
         """First signal: stop gracefully. Later ones are ignored while that runs."""
@@ -197,12 +224,16 @@ class Daemon:
         self.loop.create_task(self._shutdown())
 
     async def _shutdown(self) -> None:
+        if self.flusher is not None and self.flusher.running:
+            self.flusher.stop()
         try:
             await self.server.stop()
             if self.kpasswd is not None:
                 await self.kpasswd.stop()
-            await self.store.close()
-            self.master_key.close()
+            try:
+                await self.store.close()  # writes the deferred last_success stamps first
+            finally:
+                self.master_key.close()
         except Exception as exc:
             self.exit_status = 1
             self.log.error("kdcd.shutdown_failed", error=f"{type(exc).__name__}: {exc}")

@@ -8,6 +8,7 @@ wrong-password count, with the options on neither.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -50,3 +51,20 @@ def test_bookkeeping_writes_follow_the_database_options(tmp_path):
     bob = getprinc(realm, "bob")
     assert bob["Last successful authentication"] == "[never]"
     assert bob["Failed password attempts"] == "0"
+
+
+def test_last_success_reaches_the_database_while_kdcd_runs(tmp_path):
+    """kdcd defers last_success off the request path; its once-a-second flush makes the
+    login visible to kdcadmin within a few seconds, without stopping kdcd."""
+    realm, port = make_realm(tmp_path / "realm", users={"alice": "alice-Pass-1"}, services=[])
+    kdcd = start_kdcd(realm, port, tmp_path)
+    try:
+        assert kdcd.kinit("alice", ccache=tmp_path / "cc-a").returncode == 0
+        deadline = time.monotonic() + 10
+        while (seen := getprinc(realm, "alice")["Last successful authentication"]) == "[never]":
+            assert time.monotonic() < deadline, "last_success never flushed"
+            time.sleep(0.2)
+        assert re.match(r"\w{3} \w{3} +\d+ \d\d:\d\d:\d\d UTC \d{4}$", seen)
+        assert kdcd.proc.poll() is None
+    finally:
+        kdcd.stop()

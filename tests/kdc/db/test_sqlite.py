@@ -333,3 +333,110 @@ def test_admin_writes_still_wait_for_the_lock(two_connections, tmp_path):
         run(admin.put(entry("alice", kvno=2)))
         assert lock.released
     assert run(kdc.get(entry("alice").principal)).kvno == 2
+
+
+# -- deferred last_success (kdcd) -----------------------------------------------------------
+
+def _deferring(tmp_path, **kw):
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    kdc = open_store(url)
+    kdc.defer_successes()
+    return kdc
+
+
+def test_deferred_success_waits_for_flush(two_connections):
+    """After defer_successes, record_success writes nothing until flush; this store's get
+    already returns the stamp (cached record), and flush writes it for other connections."""
+    kdc, admin = two_connections
+    kdc.defer_successes()
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.get(alice))
+    statements = _traced(kdc)
+    run(kdc.record_success(alice, 500))
+    assert statements == []  # not one statement on the request path
+    assert run(kdc.get(alice)).last_success == 500
+    assert run(admin.get(alice)).last_success is None
+    run(kdc.flush())
+    assert run(admin.get(alice)).last_success == 500
+    statements.clear()
+    run(kdc.flush())  # nothing left to write
+    assert statements == []
+
+
+def test_deferred_success_laid_over_a_fresh_read(tmp_path):
+    """A record read from the database (cache off, or dropped because kdcadmin wrote) still
+    shows the stamp waiting for the flush."""
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    run(open_store(url, create=True).close())
+    from kdc.db.sqlite import SQLiteStore
+
+    kdc, admin = SQLiteStore.open(f"{tmp_path}/p.sqlite3", cache_size=0), open_store(url)
+    kdc.defer_successes()
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.record_success(alice, 700))
+    assert run(kdc.get(alice)).last_success == 700
+    run(admin.put(entry("alice", kvno=5)))
+    got = run(kdc.get(alice))
+    assert (got.kvno, got.last_success) == (5, 700)
+    assert run(admin.get(alice)).last_success is None
+    run(kdc.close())  # close flushes
+    assert run(admin.get(alice)).last_success == 700
+    run(admin.close())
+
+
+def test_flush_never_moves_a_stamp_back(two_connections, tmp_path):
+    """Two kdcd workers defer stamps for one principal: whichever flushes last, the newer
+    stamp stays; a later record for the same name replaces an older waiting one."""
+    kdc, admin = two_connections
+    other = _deferring(tmp_path)
+    kdc.defer_successes()
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.record_success(alice, 900))
+    run(other.record_success(alice, 800))
+    run(other.record_success(alice, 850))
+    run(other.record_success(alice, 820))  # an older stamp never replaces a newer waiting one
+    run(kdc.flush())
+    run(other.flush())
+    assert run(admin.get(alice)).last_success == 900
+    run(other.record_success(alice, 1000))
+    run(other.close())
+    assert run(admin.get(alice)).last_success == 1000
+
+
+def test_flush_while_locked_keeps_the_stamps(two_connections, tmp_path):
+    """While another process holds the write lock, flush raises DatabaseLocked at once and
+    keeps every stamp; the next flush writes them. A vanished principal is no error."""
+    kdc, admin = two_connections
+    kdc.defer_successes()
+    run(admin.add_many([entry("alice"), entry("bob")]))
+    alice, bob = entry("alice").principal, entry("bob").principal
+    run(kdc.record_success(alice, 100))
+    run(kdc.record_success(bob, 110))
+    with WriteLockHolder(tmp_path / "p.sqlite3") as lock:
+        with pytest.raises(DatabaseLocked):
+            run(kdc.flush())
+        assert not lock.released
+    run(admin.delete(bob))
+    run(kdc.flush())
+    assert run(admin.get(alice)).last_success == 100
+    assert run(admin.get(bob)) is None
+
+
+def test_many_waiting_principals_flush_at_the_limit(two_connections, monkeypatch):
+    """Past DEFERRED_LIMIT distinct principals, record_success flushes by itself, so the
+    waiting stamps stay bounded between two ticks."""
+    import kdc.db.sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "DEFERRED_LIMIT", 3)
+    kdc, admin = two_connections
+    kdc.defer_successes()
+    names = ["u1", "u2", "u3", "u4"]
+    run(admin.add_many([entry(n) for n in names]))
+    for i, n in enumerate(names[:2]):
+        run(kdc.record_success(entry(n).principal, 10 + i))
+    assert [run(admin.get(entry(n).principal)).last_success for n in names] == [None] * 4
+    run(kdc.record_success(entry("u3").principal, 12))
+    assert [run(admin.get(entry(n).principal)).last_success for n in names] == [10, 11, 12, None]
