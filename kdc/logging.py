@@ -12,6 +12,7 @@ import datetime
 import functools
 import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -188,6 +189,44 @@ class JsonEventRenderer:
                 return line.decode("ascii")
         return _json_dumps(out, default=_json_default)
 
+    def render_info(self, event: str, fields: dict[str, Any]) -> bytes:
+        """``self(None, "info", {"event": event, **fields})`` + newline, as bytes, with a
+        shortcut for the request event: names known not to be secret and every value a
+        plain scalar or a flat list of them go to orjson in one call."""
+        if _FLAT_NAMES[tuple(fields)] and _PLAIN_OR_LIST.issuperset(map(type, fields.values())):
+            for value in fields.values():
+                if type(value) is list and not _PLAIN_TYPES.issuperset(map(type, value)):
+                    break
+            else:
+                out = {"timestamp": self._stamp.text(), "level": "info", "event": event}
+                out.update(fields)
+                try:
+                    line = _orjson_dumps(out, option=_ORJSON_NEWLINE)
+                except TypeError:  # an int beyond 64 bits
+                    line = b"\x80"
+                if line.isascii():
+                    return line
+        return (self(None, "info", {"event": event, **fields}) + "\n").encode("utf-8")
+
+
+_PLAIN_OR_LIST = _PLAIN_TYPES | {list}
+_ORJSON_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
+class _FlatNames(dict):
+    """Field-name tuples for which render_info's shortcut is allowed: no name that may hold
+    a secret and none that the line's head (timestamp, level, event) uses. Bounded."""
+
+    def __missing__(self, names: tuple[str, ...]) -> bool:
+        ok = all(type(n) is str for n in names) and not _secret_names(names) and not (
+            {"timestamp", "level", "event", "exc_info"}.intersection(names))
+        if len(self) < 4096:
+            self[names] = ok
+        return ok
+
+
+_FLAT_NAMES = _FlatNames()
+
 
 # The names to redact in events with a given field list (an event's names are fixed by
 # its call site; the table is bounded so that odd callers cannot grow it).
@@ -215,11 +254,27 @@ class LineWriter:
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
         self._lock = threading.Lock()
+        try:
+            self._fd: int | None = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # io.StringIO and the like
+            self._fd = None
 
     def msg(self, message: str) -> None:
         with self._lock:
             self._stream.write(message + "\n")
             self._stream.flush()
+
+    def write_line(self, line: bytes) -> None:
+        """Write one rendered line (with its newline) at once: straight to the stream's file
+        descriptor when it has one (``msg`` leaves nothing buffered in the stream), else
+        through the stream as text."""
+        fd = self._fd
+        if fd is None:
+            self.msg(line[:-1].decode("utf-8"))
+            return
+        with self._lock:
+            while line:
+                line = line[os.write(fd, line):]
 
     log = debug = info = warn = warning = msg
     fatal = failure = err = error = critical = exception = msg
@@ -285,10 +340,10 @@ def info_writer(logger: Any) -> Callable[[str, dict[str, Any]], None] | None:
         return None
     if len(processors) != 1 or type(processors[0]) is not JsonEventRenderer:
         return None
-    render, write = processors[0], writer.msg
+    render, write = processors[0].render_info, writer.write_line
 
     def info(event: str, fields: dict[str, Any]) -> None:
-        write(render(None, "info", {"event": event, **fields}))
+        write(render(event, fields))
 
     return info
 

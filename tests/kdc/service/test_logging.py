@@ -231,3 +231,53 @@ def test_info_writer_declines_other_loggers(how):
         assert info_writer(log) is None
     finally:
         structlog.reset_defaults()
+
+
+@pytest.mark.parametrize("fields", [
+    {k: v for k, v in REQUEST_EVENT.items() if k != "event"},
+    dict({k: v for k, v in REQUEST_EVENT.items() if k != "event"}, client="\u00e9l\u00e8ve\u2028@EXAMPLE.TEST"),
+    dict({k: v for k, v in REQUEST_EVENT.items() if k != "event"}, requested_etypes=[18, [KEY]]),
+    dict({k: v for k, v in REQUEST_EVENT.items() if k != "event"}, session_key="not shown"),
+    dict({k: v for k, v in REQUEST_EVENT.items() if k != "event"}, level="bogus", n=2**70),
+    dict({k: v for k, v in REQUEST_EVENT.items() if k != "event"}, blob=KEY, etypes=(18, 17)),
+])
+def test_render_info_is_the_renderer_line(fields):
+    """render_info's shortcut (plain request events) and its fallback both give exactly the
+    line JsonEventRenderer writes for the same info event, newline included, redacted."""
+    from kdc.logging import JsonEventRenderer
+
+    clock = lambda: 1_700_000_000.25  # noqa: E731
+    line = JsonEventRenderer(clock).render_info("kdc.as_req", dict(fields))
+    expected = JsonEventRenderer(clock)(None, "info", {"event": "kdc.as_req", **fields})
+    assert type(line) is bytes and line.endswith(b"\n") and line.count(b"\n") == 1
+    assert line.decode("utf-8") == expected + "\n"
+    assert b"not shown" not in line and KEY not in line
+
+
+def test_write_line_goes_to_the_file_descriptor_after_buffered_text(tmp_path):
+    """write_line writes bytes straight to the stream's descriptor, after what msg wrote
+    (msg leaves nothing buffered), and through the stream when it has no descriptor."""
+    from kdc.logging import LineWriter
+
+    with open(tmp_path / "log", "w") as stream:
+        writer = LineWriter(stream)
+        writer.info("first")
+        writer.write_line(b'{"a":1}\n')
+        writer.info("last")
+    assert (tmp_path / "log").read_text() == 'first\n{"a":1}\nlast\n'
+    text = io.StringIO()
+    LineWriter(text).write_line(b'{"b":"\xc3\xa9"}\n')
+    assert text.getvalue() == '{"b":"\u00e9"}\n'
+
+
+def test_render_info_takes_the_shortcut_for_the_request_event(monkeypatch):
+    """The request event (plain fields) is rendered without the general per-field walk."""
+    from kdc.logging import JsonEventRenderer
+
+    def general(*_args):
+        raise AssertionError("general path taken")
+
+    renderer = JsonEventRenderer(lambda: 1_700_000_000.0)
+    monkeypatch.setattr(JsonEventRenderer, "__call__", general)
+    line = renderer.render_info("kdc.as_req", {k: v for k, v in REQUEST_EVENT.items() if k != "event"})
+    assert json.loads(line)["client"] == "alice@EXAMPLE.TEST"
