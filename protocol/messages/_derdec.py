@@ -106,6 +106,28 @@ def whole(d: bytes, tag: int, body: Body[T]) -> T:
     return body(d, s, e)
 
 
+# Decoded values by their exact encoding, for what a KDC sees again and again: the same
+# TGT (and its EncTicketPart, once decrypted) arrives with every TGS request of a client
+# until it expires; krbtgt/REALM, the client's and the service's names, the client's etype
+# list and its small constant PA-DATA (PAC-REQUEST, FX-COOKIE, empty hints) with every
+# request. A hit returns the frozen value those very octets decoded to, fully checked
+# then; the key is the whole encoding, so nothing else can match it. Bounded: emptied
+# when full, so distinct inputs cost memory only up to the limit.
+MEMO_LIMIT = 1024
+
+
+def memo_put(memo: dict[bytes, T], key: bytes, value: T) -> T:
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+_names_seen: dict[bytes, PrincipalName] = {}
+_etype_lists_seen: dict[bytes, tuple[int, ...]] = {}
+_small_padata_seen: dict[bytes, PAData] = {}
+
+
 # ----------------------------------------------------------------- small types
 
 
@@ -118,10 +140,26 @@ def principal_body(d: bytes, s: int, e: int) -> PrincipalName:
 
 
 def ctx_principal(d: bytes, i: int, end: int, tag: int) -> tuple[PrincipalName, int]:
-    """``[tag] PrincipalName``; the usual all-short-form encoding is read in one go."""
+    """``[tag] PrincipalName``; names already seen come from a memo of their exact octets."""
     n = d[i + 1]
-    if d[i] == tag and n < 0x80 and d[i + 2] == T_SEQUENCE and d[i + 3] == n - 2 and i + 2 + n <= end:
-        s, e = i + 4, i + 2 + n
+    if d[i] == tag and n < 0x80 and i + 2 + n <= end:
+        e = i + 2 + n
+        # The explicit tag's whole contents are the key: a hit means the very octets that
+        # decoded (fully checked) to that name before. krbtgt/REALM, the client and the
+        # service come back in every request, under whichever context tag.
+        raw = d[i + 2 : e]
+        seen = _names_seen.get(raw)
+        if seen is not None:
+            return seen, e
+        return memo_put(_names_seen, raw, _principal_in(d, i + 2, e)), e
+    return ctx_body(d, i, end, tag, principal_body)
+
+
+def _principal_in(d: bytes, i: int, e: int) -> PrincipalName:
+    """The PrincipalName SEQUENCE filling d[i:e] exactly; the all-short-form case in one go."""
+    n = d[i + 1]
+    if d[i] == T_SEQUENCE and n < 0x80 and i + 2 + n == e:
+        s = i + 2
         # name-type [0] INTEGER of one octet, then name-string [1] SEQUENCE filling the rest
         if d[s] == A0 and d[s + 1] == 3 and d[s + 2] == 2 and d[s + 3] == 1:
             j = s + 5
@@ -130,8 +168,11 @@ def ctx_principal(d: bytes, i: int, end: int, tag: int) -> tuple[PrincipalName, 
                 name_type = d[s + 4]
                 if name_type > 0x7F:
                     name_type -= 0x100
-                return PrincipalName(name_type, gstr_list(d, j + 4, e)), e
-    return ctx_body(d, i, end, tag, principal_body)
+                return PrincipalName(name_type, gstr_list(d, j + 4, e))
+    s, e2 = hdr(d, i, e, T_SEQUENCE)
+    if e2 != e:
+        raise fail("unexpected extra data")
+    return principal_body(d, s, e)
 
 
 def key_body(d: bytes, s: int, e: int) -> EncryptionKey:
@@ -241,21 +282,6 @@ def nonempty(items: tuple[T, ...], what: str) -> tuple[T, ...]:
 # ----------------------------------------------------------------- tickets
 
 
-# Decoded values by their exact encoding, for what a KDC sees again and again: the same
-# TGT (and its EncTicketPart, once decrypted) arrives with every TGS request of a client
-# until it expires. A hit returns the frozen value those very octets decoded to, fully
-# checked then; the key is the whole encoding, so nothing else can match it. Bounded:
-# emptied when full, so distinct inputs cost memory only up to the limit.
-MEMO_LIMIT = 1024
-
-
-def memo_put(memo: dict[bytes, T], key: bytes, value: T) -> T:
-    if len(memo) >= MEMO_LIMIT:
-        memo.clear()
-    memo[key] = value
-    return value
-
-
 _tickets_seen: dict[bytes, Ticket] = {}
 _enc_ticket_parts_seen: dict[bytes, EncTicketPart] = {}
 
@@ -341,7 +367,10 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
         rtime, j = ctx_time(d, j, e, A6)
     nonce, j = ctx_u32(d, j, e, A7)
     s2, j = ctx_seq(d, j, e, A8)
-    etypes = int_list(d, s2, j)
+    raw = d[s2:j]
+    etypes = _etype_lists_seen.get(raw)
+    if etypes is None:
+        etypes = memo_put(_etype_lists_seen, raw, int_list(d, s2, j))
     if j < e and d[j] == A9:
         addresses, j = ctx_seq_of(d, j, e, A9, host_address_body)
     if j < e and d[j] == A10:
@@ -379,36 +408,50 @@ def _app(d: bytes, tags: tuple[int, ...]) -> tuple[int, int, int]:
     return t & 0x1F, s2, e2
 
 
+SMALL_PADATA = 32
+"""PA-DATA items up to this many octets (PAC-REQUEST, FX-COOKIE, empty hints) are memoized."""
+
+
 def padata_seq_of(d: bytes, s: int, e: int) -> tuple[PAData, ...]:
-    """SEQUENCE OF PA-DATA contents; the usual all-short-form item is read in one go."""
+    """SEQUENCE OF PA-DATA contents (the KDC-REQ's padata)."""
     out = []
     while s < e:
-        # 30 L | A1 n+2 02 n <padata-type> | A2 m+2 04 m <padata-value>, every length short
-        n = d[s + 5]
-        j = s + 6 + n
-        if (d[s] == T_SEQUENCE and d[s + 1] < 0x80 and d[s + 2] == A1 and d[s + 3] == n + 2
-                and d[s + 4] == 2 and 0 < n < 5 and j + 4 <= e and d[j] == A2 and d[j + 2] == 4):
-            m = d[j + 3]
-            end = s + 2 + d[s + 1]
-            if d[j + 1] == m + 2 and m < 0x7E and j + 4 + m == end and end <= e:
-                if n == 1:
-                    kind = d[s + 6]
-                    if kind > 0x7F:
-                        kind -= 0x100
-                else:
-                    kind = int_at(d, s + 6, j, INT32_MIN, INT32_MAX)
-                out.append(PAData(kind, d[j + 4 : end]))
-                s = end
-                continue
         if d[s] == T_SEQUENCE and d[s + 1] < 0x80:
             s2 = s + 2
-            s = s2 + d[s + 1]
-            if s > e:
+            end = s2 + d[s + 1]
+            if end > e:
                 raise fail("element runs past its container")
+            if end - s <= SMALL_PADATA:
+                raw = d[s:end]
+                item = _small_padata_seen.get(raw)
+                if item is None:
+                    item = memo_put(_small_padata_seen, raw, _padata_in(d, s2, end))
+            else:
+                item = _padata_in(d, s2, end)
         else:
-            s2, s = hdr(d, s, e, T_SEQUENCE)
-        out.append(padata_body(d, s2, s))
+            s2, end = hdr(d, s, e, T_SEQUENCE)
+            item = padata_body(d, s2, end)
+        out.append(item)
+        s = end
     return tuple(out)
+
+
+def _padata_in(d: bytes, s: int, e: int) -> PAData:
+    """PA-DATA contents d[s:e]; the usual all-short-form item is read in one go."""
+    # A1 n+2 02 n <padata-type> | A2 m+2 04 m <padata-value>, every length short
+    n = d[s + 3]
+    j = s + 4 + n
+    if d[s] == A1 and d[s + 1] == n + 2 and d[s + 2] == 2 and 0 < n < 5 and j + 4 <= e and d[j] == A2 and d[j + 2] == 4:
+        m = d[j + 3]
+        if d[j + 1] == m + 2 and m < 0x7E and j + 4 + m == e:
+            if n == 1:
+                kind = d[s + 4]
+                if kind > 0x7F:
+                    kind -= 0x100
+            else:
+                kind = int_at(d, s + 4, j, INT32_MIN, INT32_MAX)
+            return PAData(kind, d[j + 4 : e])
+    return padata_body(d, s, e)
 
 
 def decode_kdc_req(d: bytes) -> KDCReq:
