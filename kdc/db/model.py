@@ -8,9 +8,11 @@ in memory, as ``protocol.messages.EncryptionKey``, after the master-key token un
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property
 from enum import IntFlag
+from typing import TypeVar
 
 from protocol.principal import Principal
 
@@ -36,6 +38,12 @@ class Attr(IntFlag):
     OK_TO_AUTH_AS_DELEGATE = 0x00200000
     NO_AUTH_DATA_REQUIRED = 0x00400000
     LOCKDOWN_KEYS = 0x00800000
+
+
+T = TypeVar("T")
+
+# Values one record keeps through ``derived``: a few per configuration and enctype.
+_DERIVED_LIMIT = 64
 
 
 class SaltType:
@@ -88,6 +96,25 @@ class PrincipalEntry:
         if kvno is None or kvno == self.kvno:
             return self._current_keys
         return tuple(k for k in self.keys if k.kvno == kvno)
+
+    def derived(self, key: Hashable, compute: Callable[[PrincipalEntry], T]) -> T:
+        """``compute(self)``, computed once per record and ``key`` (at most a few dozen keys).
+
+        The store hands the same record object to every request until the record changes,
+        so what the exchange derives from it alone (the enctype choices under a
+        configuration, the encoded PA-ETYPE-INFO2) need not be derived per request.
+        ``compute`` must depend on nothing but the record and what ``key`` names.
+        """
+        memo = self.__dict__.get("_derived")
+        if memo is None:
+            memo = self.__dict__["_derived"] = {}
+        try:
+            return memo[key]
+        except KeyError:
+            value = compute(self)
+            if len(memo) < _DERIVED_LIMIT:
+                memo[key] = value
+            return value
 
     @cached_property
     def _current_keys(self) -> tuple[StoredKey, ...]:

@@ -230,17 +230,9 @@ class SQLiteStore(PrincipalStore):
 
     # -- reads -------------------------------------------------------------------------
 
-    @contextmanager
-    def request_scope(self) -> Iterator[None]:
+    def request_scope(self) -> _RequestScope:
         """One check of data_version per KDC request instead of one per get (see PrincipalStore)."""
-        self._scopes += 1
-        self._checked_in_scope = False
-        self._scope_thread = threading.get_ident()
-        try:
-            yield
-        finally:
-            self._scopes -= 1
-            self._checked_in_scope = False
+        return _RequestScope(self)
 
     async def get(self, principal: Principal) -> PrincipalEntry | None:
         with self._lock:
@@ -406,6 +398,26 @@ class SQLiteStore(PrincipalStore):
             with self._lock:
                 self._cache.clear()
                 self._conn.close()
+
+
+class _RequestScope:
+    """SQLiteStore.request_scope (a class: entered on every request, cheaper than a generator)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._scopes += 1
+        store._checked_in_scope = False
+        store._scope_thread = threading.get_ident()
+
+    def __exit__(self, *exc: object) -> None:
+        store = self._store
+        store._scopes -= 1
+        store._checked_in_scope = False
 
 
 def _row_values(entry: PrincipalEntry) -> tuple:

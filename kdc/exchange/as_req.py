@@ -32,7 +32,7 @@ from kdc.exchange import errors, rules
 from kdc.exchange.bits import Attr, KDCOption, TicketFlag
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
-from kdc.exchange.etypes import select_session_etype
+from kdc.exchange.etypes import session_etype_for
 from kdc.exchange.gather import AsSnapshot, gather_as
 from kdc.exchange.names import principal_text
 from kdc.exchange.times import TicketTimes, compute_endtime, compute_renew_till, compute_start
@@ -88,7 +88,7 @@ def process_as(snap: AsSnapshot, config: Config, now: float, rng: Rng) -> AsResu
     """All AS checks, then the reply (pure: ``now`` and ``rng`` are arguments)."""
     body = snap.request.req_body
     check_as_policy(body.kdc_options, snap.client, snap.server, int(now))
-    session_etype = select_session_etype(body.etype, (k.enctype for k in snap.server.keys), snap.usable)
+    session_etype = session_etype_for(body.etype, snap.server, snap.usable)
     if session_etype is None:
         raise errors.EtypeNoSupp("BAD_ENCRYPTION_TYPE", detail=f"no session enctype among {list(body.etype)}")
     if snap.reply_etype is None:
@@ -212,9 +212,13 @@ def _issue(snap: AsSnapshot, flags: int, times: TicketTimes, session_etype: int,
 
 def _reply_padata(snap: AsSnapshot) -> tuple[PAData, ...] | None:
     """PA-ETYPE-INFO2 for the reply key, as MIT always sends (a client without preauth needs the salt)."""
-    info = etype_info2_entries(snap.client, (snap.reply_etype,), snap.usable)
-    pa = etype_info2_padata(info)
-    return (pa,) if pa is not None else None
+    etype, usable = snap.reply_etype, snap.usable
+
+    def build(client: PrincipalEntry) -> tuple[PAData, ...] | None:
+        pa = etype_info2_padata(etype_info2_entries(client, (etype,), usable))
+        return (pa,) if pa is not None else None
+
+    return snap.client.derived(("reply_padata", etype, usable), build)
 
 
 def _key_expiration(client: PrincipalEntry) -> int | None:

@@ -15,7 +15,7 @@ from protocol.crypto.enctypes import get_checksum_type, get_enctype
 from protocol.errors import UnsupportedEncType
 
 from kdc.config import CryptoConfig
-from kdc.db.model import StoredKey
+from kdc.db.model import PrincipalEntry, StoredKey
 from kdc.exchange.errors import EtypeNoSupp, Generic
 from protocol.messages import EncryptionKey
 
@@ -64,6 +64,34 @@ def select_ticket_key(keys: Sequence[StoredKey], usable: Sequence[int]) -> Store
     rank = {e: i for i, e in enumerate(usable)}
     candidates = [k for k in keys if k.enctype in rank]
     return min(candidates, key=lambda k: rank[k.enctype], default=None)
+
+
+# The same choices for a principal record, made once per record and configuration
+# (PrincipalEntry.derived): every request for that principal asks them again.
+
+def reply_etype_for(requested: Sequence[int], client: PrincipalEntry, usable: tuple[int, ...]) -> int | None:
+    """``select_reply_etype`` over the client's current keys."""
+    have = client.derived(("reply_etypes", usable), lambda e: frozenset(
+        k.enctype for k in e.keys_for_kvno()).intersection(usable))
+    for etype in requested:
+        if etype in have:
+            return etype
+    return None
+
+
+def session_etype_for(requested: Sequence[int], server: PrincipalEntry, usable: tuple[int, ...]) -> int | None:
+    """``select_session_etype`` over all of the server's keys."""
+    allowed = server.derived(("session_etypes", usable), lambda e: frozenset(
+        {k.enctype for k in e.keys} | {EncType.AES256_CTS_HMAC_SHA1_96}).intersection(usable))
+    for etype in requested:
+        if etype in allowed:
+            return etype
+    return None
+
+
+def ticket_key_for(server: PrincipalEntry, usable: tuple[int, ...]) -> StoredKey | None:
+    """``select_ticket_key`` over the server's current keys."""
+    return server.derived(("ticket_key", usable), lambda e: select_ticket_key(e.keys_for_kvno(), usable))
 
 
 def is_keyed_checksum(cksumtype: int) -> bool:

@@ -25,7 +25,7 @@ from kdc.db.model import PrincipalEntry, StoredKey
 from kdc.exchange import errors
 from kdc.exchange.bits import Attr, KDCOption
 from kdc.exchange.context import KDCContext
-from kdc.exchange.etypes import select_reply_etype, select_ticket_key, usable_enctypes
+from kdc.exchange.etypes import reply_etype_for, ticket_key_for, usable_enctypes
 from kdc.exchange.tickets import open_authenticator, open_ticket
 from kdc.preauth import find_padata, keys_needed
 
@@ -112,8 +112,8 @@ def _unseal_etypes(ctx: KDCContext, entry: PrincipalEntry, etypes: set[int]) -> 
     return {k.enctype: _unseal(ctx, entry, k) for k in entry.keys_for_kvno() if k.enctype in etypes}
 
 
-def _ticket_key(ctx: KDCContext, entry: PrincipalEntry, usable: Sequence[int]) -> ServerKey | None:
-    stored = select_ticket_key(entry.keys_for_kvno(), usable)
+def _ticket_key(ctx: KDCContext, entry: PrincipalEntry, usable: tuple[int, ...]) -> ServerKey | None:
+    stored = ticket_key_for(entry, usable)
     return ServerKey(stored, _unseal(ctx, entry, stored)) if stored is not None else None
 
 
@@ -129,7 +129,7 @@ async def gather_as(req: KDCReq, raw: bytes, ctx: KDCContext) -> AsSnapshot:
     server = await _lookup(ctx, _principal(body.sname, body.realm, errors.ServerUnknown, "SERVER_NOT_FOUND"),
                            errors.ServerUnknown, "SERVER_NOT_FOUND")
     usable = usable_enctypes(ctx.config.crypto)
-    reply_etype = select_reply_etype(body.etype, (k.enctype for k in client.keys_for_kvno()), usable)
+    reply_etype = reply_etype_for(body.etype, client, usable)
     # Unseal nothing for the first, padata-less round trip that will only get PREAUTH_REQUIRED.
     may_issue = find_padata(req.padata) is not None or not client.attributes & Attr.REQUIRES_PRE_AUTH
     # Only usable enctypes: a weak key the client holds is never unsealed for its padata.

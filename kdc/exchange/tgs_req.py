@@ -32,7 +32,7 @@ from kdc.exchange.bits import APOption, Attr, KDCOption, TicketFlag
 from kdc.exchange import errors, rules
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext
-from kdc.exchange.etypes import check_client_key, is_keyed_checksum, select_session_etype
+from kdc.exchange.etypes import check_client_key, is_keyed_checksum, session_etype_for
 from kdc.exchange.gather import TgsSnapshot, gather_tgs
 from kdc.exchange.names import principal_text
 from kdc.exchange.times import TicketTimes, compute_endtime, compute_renew_till, compute_start
@@ -250,7 +250,7 @@ def _session_etype(snap: TgsSnapshot) -> int:
     requested = snap.request.req_body.etype
     if snap.second_ticket is not None and snap.second_ticket.key.keytype in requested:
         return snap.second_ticket.key.keytype
-    etype = select_session_etype(requested, (k.enctype for k in snap.server.keys), snap.usable)
+    etype = session_etype_for(requested, snap.server, snap.usable)
     if etype is None:
         raise errors.EtypeNoSupp("BAD_ENCRYPTION_TYPE", detail=f"no session enctype among {list(requested)}")
     return etype

@@ -12,10 +12,26 @@ from kdc.exchange.errors import EtypeNoSupp, PreauthFailed, Skew
 from kdc.preauth.base import PreauthInput, PreauthOutcome
 
 
+# The last PA-ENC-TIMESTAMP value decoded, and its EncryptedData: gather asks for its
+# enctype (key_etypes) and verify then needs the same value decoded (one tuple, swapped
+# whole, so that a reader never pairs one value with another's decoding).
+_last: tuple[bytes | None, EncryptedData | None] = (None, None)
+
+
+def _encrypted(value: bytes) -> EncryptedData:
+    global _last
+    last = _last
+    if last[0] is value:
+        return last[1]  # type: ignore[return-value]
+    enc = decode(value, EncryptedData)
+    _last = (value, enc)
+    return enc
+
+
 def key_etypes(pa: PAData) -> tuple[int, ...]:
     """The client key enctype the timestamp is encrypted in (none if the padata is malformed)."""
     try:
-        return (decode(pa.padata_value, EncryptedData).etype,)
+        return (_encrypted(pa.padata_value).etype,)
     except DecodeError:
         return ()
 
@@ -40,7 +56,7 @@ def verify(pa: PAData, inp: PreauthInput) -> PreauthOutcome:
     says nothing about the password.
     """
     try:
-        enc = decode(pa.padata_value, EncryptedData)
+        enc = _encrypted(pa.padata_value)
     except DecodeError as exc:
         raise PreauthFailed("PREAUTH_FAILED", detail=f"malformed PA-ENC-TIMESTAMP: {exc}") from None
     if enc.etype not in inp.usable:

@@ -249,7 +249,9 @@ def build_dispatcher(config: Config, store: Any, master_key: Any, log: Any) -> A
     from kdc.service.dispatcher import Dispatcher
     from kdc.service.lookaside import LookasideCache
 
-    ctx = KDCContext(config=config, store=store, master_key=master_key, rng=os.urandom, clock=time.time)
+    from kdc.service.randomness import RandomPool
+
+    ctx = KDCContext(config=config, store=store, master_key=master_key, rng=RandomPool(), clock=time.time)
     return Dispatcher(
         lambda data: handle_request(data, ctx),
         lambda code, request: build_error_reply(code, ctx, request),

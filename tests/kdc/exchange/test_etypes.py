@@ -88,3 +88,65 @@ def test_ticket_key(server, crypto, chosen):
 def test_keyed_checksums(cksumtype, keyed):
     """HMAC/CMAC checksums are keyed; CRC32, MD5 and SHA1 are not."""
     assert is_keyed_checksum(cksumtype) is keyed
+
+
+# -- the per-record memoised choices ---------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from kdc.db.model import PrincipalEntry  # noqa: E402
+from kdc.exchange.etypes import reply_etype_for, session_etype_for, ticket_key_for  # noqa: E402
+from protocol.principal import Principal  # noqa: E402
+
+_ETYPES = st.sampled_from((17, 18, 19, 20, 23, 25, 26))
+
+
+def _record(keys: list[tuple[int, int]], kvno: int) -> PrincipalEntry:
+    return PrincipalEntry(principal=Principal.parse("p", "EXAMPLE.TEST"), attributes=0, kvno=kvno,
+                          keys=tuple(StoredKey(kvno=v, enctype=e, sealed=b"s", mkvno=1) for v, e in keys))
+
+
+@given(keys=st.lists(st.tuples(st.integers(1, 3), _ETYPES), max_size=6), kvno=st.integers(1, 3),
+       requested=st.lists(_ETYPES, max_size=8), usable=st.lists(_ETYPES, unique=True, max_size=7))
+def test_memoised_choices_equal_the_plain_ones(keys, kvno, requested, usable):
+    """reply_etype_for / session_etype_for / ticket_key_for answer what the plain selections
+    answer, on the first call (computed) and the second (memoised)."""
+    usable = tuple(usable)
+    entry = _record(keys, kvno)
+    for _ in range(2):
+        assert reply_etype_for(requested, entry, usable) == select_reply_etype(
+            requested, (k.enctype for k in entry.keys_for_kvno()), usable)
+        assert session_etype_for(requested, entry, usable) == select_session_etype(
+            requested, (k.enctype for k in entry.keys), usable)
+        assert ticket_key_for(entry, usable) == select_ticket_key(entry.keys_for_kvno(), usable)
+
+
+def test_memo_belongs_to_the_record_and_the_configuration():
+    """A changed record (new keys: a new object from the store) and another configuration
+    get their own answers, never the memo of an earlier one."""
+    old = _record([(1, 17)], 1)
+    assert ticket_key_for(old, (18, 17)).enctype == 17
+    new = _record([(2, 18), (2, 17)], 2)
+    assert ticket_key_for(new, (18, 17)).enctype == 18
+    assert ticket_key_for(new, (17, 18)).enctype == 17
+    assert reply_etype_for((18, 17), new, (17,)) == 17
+    assert reply_etype_for((18, 17), new, (18, 17)) == 18
+    assert new == _record([(2, 18), (2, 17)], 2)  # the memo is not part of the record's value
+
+
+def test_derived_computes_once_and_stays_bounded():
+    """derived() runs compute once per key; past its limit it computes without keeping."""
+    entry = _record([(1, 18)], 1)
+    calls = []
+
+    def compute(e):
+        calls.append(e)
+        return len(calls)
+
+    assert entry.derived("k", compute) == 1 and entry.derived("k", compute) == 1
+    for i in range(200):
+        entry.derived(("n", i), compute)
+    assert len(entry.__dict__["_derived"]) <= 64
+    before = len(calls)
+    entry.derived(("n", 199), compute)
+    assert len(calls) == before + 1  # not kept: computed again

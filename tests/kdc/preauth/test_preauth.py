@@ -109,3 +109,17 @@ def test_method_data_order(realm):
     """METHOD-DATA lists PA-ETYPE-INFO2 first, then each mechanism's hint."""
     info = PAData(PADataType.PA_ETYPE_INFO2, b"x")
     assert [p.padata_type for p in method_data(_input(realm, None), info)] == [19, 2]
+
+
+def test_timestamp_decoded_for_gather_is_not_reused_for_another_value(realm):
+    """keys_needed remembers the last PA-ENC-TIMESTAMP it decoded for verify; a different
+    padata value (another request) is decoded afresh: a wrong key still fails, a good one passes."""
+    good = realm.enc_timestamp(realm.user_key("alice", 18))
+    wrong = realm.enc_timestamp(string_to_key(18, "wrong", "EXAMPLE.TESTalice"))
+    assert keys_needed((good,)) == (18,)
+    with pytest.raises(PreauthFailed):
+        check_preauth(_input(realm, (wrong,)), True, lambda: ())
+    assert keys_needed((wrong,)) == (18,)
+    assert check_preauth(_input(realm, (good,)), True, lambda: ()) == TicketFlag.PRE_AUTHENT
+    other = realm.enc_timestamp(realm.user_key("alice", 17))
+    assert keys_needed((good,)) == (18,) and keys_needed((other,)) == (17,)
