@@ -66,11 +66,6 @@ def _check(v: object, cls: type) -> None:
         raise EncodeError(f"expected {cls.__name__}, got {type(v).__name__}")
 
 
-def e_seq(tag: int, content: bytes) -> bytes:
-    """``[tag] SEQUENCE`` around already-encoded SEQUENCE contents."""
-    return tlv2(tag, T_SEQUENCE, content)
-
-
 def seq_of(items: Iterable[Any], enc: SeqEnc) -> bytes:
     """Contents of a SEQUENCE OF SEQUENCE."""
     if not isinstance(items, (tuple, list)):
@@ -89,7 +84,27 @@ _SEQ_SHORT = [bytes((T_SEQUENCE, n)) for n in range(0x80)]
 
 
 def e_seq_of(tag: int, items: Iterable[Any], enc: SeqEnc) -> bytes:
-    return e_seq(tag, seq_of(items, enc))
+    return tlv2(tag, T_SEQUENCE, seq_of(items, enc))
+
+
+# Encodings of the constant parts an exchange builds once and passes in every reply (the
+# empty TransitedEncoding and LastReq of NONE; in a TGS reply the TGT's transited field,
+# from the remembered EncTicketPart), by object identity. Each entry holds its object, so
+# its id cannot be taken by another object while the entry lives; the values are frozen
+# dataclasses of ints and bytes, or tuples of them, so what was encoded cannot change.
+_by_identity: dict[int, tuple[object, bytes]] = {}
+
+
+def once(tag: int, v: Any, enc: Callable[[int, Any], bytes]) -> bytes:
+    """``enc(tag, v)``, remembered for this very object ``v``."""
+    hit = _by_identity.get(id(v))
+    if hit is not None and hit[0] is v:
+        return hit[1]
+    out = enc(tag, v)
+    if len(_by_identity) >= 256:
+        _by_identity.clear()
+    _by_identity[id(v)] = (v, out)
+    return out
 
 
 def whole_seq(enc: SeqEnc, tag: int = T_SEQUENCE) -> Callable[[Any], bytes]:
@@ -133,6 +148,29 @@ def principal_seq(v: PrincipalName) -> bytes:
             _principal_cache.clear()
         _principal_cache[key] = out
     return out
+
+
+# ``[tag] PrincipalName`` elements, by the same exact keys plus the tag.
+_ctx_principal_cache: dict[tuple[int, int, tuple[str, ...]], bytes] = {}
+
+
+def e_principal(tag: int, v: PrincipalName) -> bytes:
+    """``[tag] PrincipalName`` as a complete element."""
+    if v.__class__ is PrincipalName:
+        name_type, names = v.name_type, v.name_string
+        if name_type.__class__ is int and names.__class__ is tuple and len(names) <= 2:
+            for n in names:
+                if n.__class__ is not str:
+                    break
+            else:
+                key = (tag, name_type, names)
+                out = _ctx_principal_cache.get(key)
+                if out is None:
+                    if len(_ctx_principal_cache) >= 4096:
+                        _ctx_principal_cache.clear()
+                    out = _ctx_principal_cache[key] = tlv2(tag, T_SEQUENCE, principal_seq(v))
+                return out
+    return tlv2(tag, T_SEQUENCE, principal_seq(v))
 
 
 def key_seq(v: EncryptionKey) -> bytes:
@@ -182,6 +220,14 @@ def last_req_seq(v: LastReqEntry) -> bytes:
     if v.__class__ is not LastReqEntry:
         _check(v, LastReqEntry)
     return e_i32(A0, v.lr_type) + e_time(A1, v.lr_value)
+
+
+def e_transited(tag: int, v: TransitedEncoding) -> bytes:
+    return tlv2(tag, T_SEQUENCE, transited_seq(v))
+
+
+def e_last_req(tag: int, v: tuple[LastReqEntry, ...]) -> bytes:
+    return e_seq_of(tag, v, last_req_seq)
 
 
 def pa_enc_ts_seq(v: PAEncTSEnc) -> bytes:
@@ -238,7 +284,7 @@ def ticket_tlv(v: Ticket) -> bytes:
         (
             e_pvno(A0, v.tkt_vno),
             e_str(A1, v.realm),
-            tlv2(A2, T_SEQUENCE, principal_seq(v.sname)),
+            e_principal(A2, v.sname),
             tlv2(A3, T_SEQUENCE, enc_data_seq(v.enc_part)),
         )
     )
@@ -253,8 +299,8 @@ def enc_ticket_part_seq(v: EncTicketPart) -> bytes:
             e_flags(A0, v.flags),
             tlv2(A1, T_SEQUENCE, key_seq(v.key)),
             e_str(A2, v.crealm),
-            tlv2(A3, T_SEQUENCE, principal_seq(v.cname)),
-            tlv2(A4, T_SEQUENCE, transited_seq(v.transited)),
+            e_principal(A3, v.cname),
+            once(A4, v.transited, e_transited),
             e_time(A5, v.authtime),
             b"" if v.starttime is None else e_time(A6, v.starttime),
             e_time(A7, v.endtime),
@@ -283,9 +329,9 @@ def req_body_tlv(v: KDCReqBody) -> bytes:
         b"".join(
             (
                 e_flags(A0, v.kdc_options),
-                b"" if v.cname is None else tlv2(A1, T_SEQUENCE, principal_seq(v.cname)),
+                b"" if v.cname is None else e_principal(A1, v.cname),
                 e_str(A2, v.realm),
-                b"" if v.sname is None else tlv2(A3, T_SEQUENCE, principal_seq(v.sname)),
+                b"" if v.sname is None else e_principal(A3, v.sname),
                 b"" if v.from_ is None else e_time(A4, v.from_),
                 e_time(A5, v.till),
                 b"" if v.rtime is None else e_time(A6, v.rtime),
@@ -305,14 +351,37 @@ def _app_tag(msg_type: int, allowed: tuple[int, ...]) -> int:
     return 0x60 | int(msg_type)
 
 
+Head = tuple[int, bytes]
+
+
+def _heads(t0: int, allowed: tuple[int, ...]) -> dict[int, Head]:
+    """(APPLICATION tag, encoded ``pvno [t0] 5`` and ``msg-type [t0 + 1]``) by msg-type."""
+    return {m: (0x60 | m, e_pvno(t0, 5) + e_i32(t0 + 1, m)) for m in allowed}
+
+
+def _head(v: Any, heads: dict[int, Head], t0: int, allowed: tuple[int, ...]) -> Head:
+    """A message's APPLICATION tag and first two fields; precomputed for pvno exactly 5."""
+    head = heads.get(v.msg_type) if v.pvno.__class__ is int and v.pvno == 5 else None
+    if head is None:
+        tag = _app_tag(v.msg_type, allowed)
+        head = tag, e_pvno(t0, v.pvno) + e_i32(t0 + 1, tag & 0x1F)
+    return head
+
+
+_KDC_REQ_HEADS = _heads(A1, (10, 12))
+_KDC_REP_HEADS = _heads(A0, (11, 13))
+_AP_REQ_HEADS = _heads(A0, (14,))
+_AP_REP_HEADS = _heads(A0, (15,))
+_KRB_ERROR_HEADS = _heads(A0, (30,))
+
+
 def kdc_req_tlv(v: KDCReq) -> bytes:
     if v.__class__ is not KDCReq:
         _check(v, KDCReq)
-    tag = _app_tag(v.msg_type, (10, 12))
+    tag, head = _head(v, _KDC_REQ_HEADS, A1, (10, 12))
     body = b"".join(
         (
-            e_pvno(A1, v.pvno),
-            e_i32(A2, int(v.msg_type)),
+            head,
             b"" if v.padata is None else e_seq_of(A3, v.padata, padata_seq),
             tlv(A4, req_body_tlv(v.req_body)),
         )
@@ -323,14 +392,13 @@ def kdc_req_tlv(v: KDCReq) -> bytes:
 def kdc_rep_tlv(v: KDCRep) -> bytes:
     if v.__class__ is not KDCRep:
         _check(v, KDCRep)
-    tag = _app_tag(v.msg_type, (11, 13))
+    tag, head = _head(v, _KDC_REP_HEADS, A0, (11, 13))
     body = b"".join(
         (
-            e_pvno(A0, v.pvno),
-            e_i32(A1, int(v.msg_type)),
+            head,
             b"" if v.padata is None else e_seq_of(A2, v.padata, padata_seq),
             e_str(A3, v.crealm),
-            tlv2(A4, T_SEQUENCE, principal_seq(v.cname)),
+            e_principal(A4, v.cname),
             tlv(A5, ticket_tlv(v.ticket)),
             tlv2(A6, T_SEQUENCE, enc_data_seq(v.enc_part)),
         )
@@ -345,7 +413,7 @@ def enc_kdc_rep_part_tlv(v: EncKDCRepPart) -> bytes:
     body = b"".join(
         (
             tlv2(A0, T_SEQUENCE, key_seq(v.key)),
-            e_seq_of(A1, v.last_req, last_req_seq),
+            once(A1, v.last_req, e_last_req),
             e_u32(A2, v.nonce),
             b"" if v.key_expiration is None else e_time(A3, v.key_expiration),
             e_flags(A4, v.flags),
@@ -354,7 +422,7 @@ def enc_kdc_rep_part_tlv(v: EncKDCRepPart) -> bytes:
             e_time(A7, v.endtime),
             b"" if v.renew_till is None else e_time(A8, v.renew_till),
             e_str(A9, v.srealm),
-            tlv2(A10, T_SEQUENCE, principal_seq(v.sname)),
+            e_principal(A10, v.sname),
             b"" if v.caddr is None else e_seq_of(A11, v.caddr, host_address_seq),
             b"" if v.encrypted_pa_data is None else e_seq_of(A12, v.encrypted_pa_data, padata_seq),
         )
@@ -372,7 +440,7 @@ def authenticator_seq(v: Authenticator) -> bytes:
         (
             e_pvno(A0, v.authenticator_vno),
             e_str(A1, v.crealm),
-            tlv2(A2, T_SEQUENCE, principal_seq(v.cname)),
+            e_principal(A2, v.cname),
             b"" if v.cksum is None else tlv2(A3, T_SEQUENCE, checksum_seq(v.cksum)),
             e_usec(A4, v.cusec),
             e_time(A5, v.ctime),
@@ -386,11 +454,10 @@ def authenticator_seq(v: Authenticator) -> bytes:
 def ap_req_tlv(v: APReq) -> bytes:
     if v.__class__ is not APReq:
         _check(v, APReq)
-    tag = _app_tag(v.msg_type, (14,))
+    tag, head = _head(v, _AP_REQ_HEADS, A0, (14,))
     body = b"".join(
         (
-            e_pvno(A0, v.pvno),
-            e_i32(A1, 14),
+            head,
             e_flags(A2, v.ap_options),
             tlv(A3, ticket_tlv(v.ticket)),
             tlv2(A4, T_SEQUENCE, enc_data_seq(v.authenticator)),
@@ -402,8 +469,8 @@ def ap_req_tlv(v: APReq) -> bytes:
 def ap_rep_tlv(v: APRep) -> bytes:
     if v.__class__ is not APRep:
         _check(v, APRep)
-    tag = _app_tag(v.msg_type, (15,))
-    body = e_pvno(A0, v.pvno) + e_i32(A1, 15) + tlv2(A2, T_SEQUENCE, enc_data_seq(v.enc_part))
+    tag, head = _head(v, _AP_REP_HEADS, A0, (15,))
+    body = head + tlv2(A2, T_SEQUENCE, enc_data_seq(v.enc_part))
     return tlv2(tag, T_SEQUENCE, body)
 
 
@@ -423,20 +490,19 @@ def enc_ap_rep_part_seq(v: EncAPRepPart) -> bytes:
 def krb_error_tlv(v: KRBError) -> bytes:
     if v.__class__ is not KRBError:
         _check(v, KRBError)
-    tag = _app_tag(v.msg_type, (30,))
+    tag, head = _head(v, _KRB_ERROR_HEADS, A0, (30,))
     body = b"".join(
         (
-            e_pvno(A0, v.pvno),
-            e_i32(A1, 30),
+            head,
             b"" if v.ctime is None else e_time(A2, v.ctime),
             b"" if v.cusec is None else e_usec(A3, v.cusec),
             e_time(A4, v.stime),
             e_usec(A5, v.susec),
             e_i32(A6, v.error_code),
             b"" if v.crealm is None else e_str(A7, v.crealm),
-            b"" if v.cname is None else tlv2(A8, T_SEQUENCE, principal_seq(v.cname)),
+            b"" if v.cname is None else e_principal(A8, v.cname),
             e_str(A9, v.realm),
-            tlv2(A10, T_SEQUENCE, principal_seq(v.sname)),
+            e_principal(A10, v.sname),
             b"" if v.e_text is None else e_str(A11, v.e_text),
             b"" if v.e_data is None else e_octets(A12, v.e_data),
         )

@@ -6,11 +6,13 @@ Each case breaks one rule of a valid hand-checked encoding from test_codec_vecto
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from protocol.constants import MessageType
 from protocol.errors import DecodeError, EncodeError
-from protocol.messages import codec
+from protocol.messages import codec, reference
 from protocol.messages import types as t
 from tests.protocol.messages.test_codec_vectors import AS_REQ, AS_REQ_VALUE, ENC, KRBTGT_VALUE, PA_TS, TICKET
 
@@ -246,3 +248,48 @@ def test_padata_types_of_every_integer_width_decode(kind: int) -> None:
     items = (t.PAData(kind, b"v" * 5), t.PAData(2, b"w" * 200), t.PAData(kind, b""))
     req = t.KDCReq(MessageType.KRB_AS_REQ, BODY, padata=items)
     assert codec.decode(codec.encode(req), t.KDCReq).padata == items
+
+
+def test_cached_names_in_messages_still_refuse_bools_and_str_subclasses() -> None:
+    """A ``[n] PrincipalName`` encoded (and remembered) inside a reply does not stand in for
+    an equal name whose name-type is a bool or whose component is a str subclass (both
+    refused, as by the general path)."""
+    class Text(str):
+        pass
+
+    good = t.Ticket("R", t.PrincipalName(1, ("krbtgt", "R")), t.EncryptedData(1, b""))
+    codec.encode(good)
+    with pytest.raises(EncodeError):
+        codec.encode(dataclasses.replace(good, sname=t.PrincipalName(True, ("krbtgt", "R"))))  # type: ignore[arg-type]
+    with pytest.raises(EncodeError):
+        codec.encode(dataclasses.replace(good, sname=t.PrincipalName(1, (Text("krbtgt"), "R"))))
+
+
+def test_message_heads_refuse_what_the_general_path_refuses() -> None:
+    """pvno and msg-type taken from the precomputed heads only when they are exactly valid."""
+    rep = t.APRep(t.EncryptedData(1, b"x"))
+    assert codec.encode(rep) == reference.encode(rep)
+    for bad in (dataclasses.replace(rep, pvno=True), dataclasses.replace(rep, pvno=4),  # type: ignore[arg-type]
+                dataclasses.replace(rep, msg_type=14), dataclasses.replace(rep, pvno=5.0)):  # type: ignore[arg-type]
+        with pytest.raises(EncodeError):
+            codec.encode(bad)
+
+
+def test_constant_parts_are_encoded_per_object() -> None:
+    """A TransitedEncoding or LastReq remembered by identity gives the same octets as a fresh
+    equal one, and a different object is encoded afresh (never taken for the first)."""
+    part = t.EncTicketPart(0, t.EncryptionKey(18, b"k" * 32), "R", t.PrincipalName(1, ("a",)),
+                           t.TransitedEncoding(1, b""), 1_700_000_000, 1_700_036_000)
+    once = codec.encode(part)
+    assert codec.encode(part) == once == reference.encode(part)
+    other = dataclasses.replace(part, transited=t.TransitedEncoding(1, b"EXAMPLE.TEST,"))
+    assert codec.encode(other) == reference.encode(other) != once
+    rep = t.EncKDCRepPart(t.EncryptionKey(18, b"k" * 32), (t.LastReqEntry(0, 0),), 1, 0, 1_700_000_000,
+                          1_700_036_000, "R", t.PrincipalName(2, ("krbtgt", "R")))
+    first = codec.encode(rep)
+    for lr in ((t.LastReqEntry(0, 0),), (t.LastReqEntry(0, 5),), (t.LastReqEntry(0, 0), t.LastReqEntry(1, 0))):
+        changed = dataclasses.replace(rep, last_req=lr)
+        assert codec.encode(changed) == reference.encode(changed)
+    assert codec.encode(rep) == first
+    with pytest.raises(EncodeError):
+        codec.encode(dataclasses.replace(rep, last_req=(t.LastReqEntry(True, 0),)))  # type: ignore[arg-type]
