@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher
 
@@ -16,25 +18,23 @@ class AesSha1(SimplifiedProfile):
     prf_size = 16
     default_iterations = 4096
 
-    def __init__(self, etype: int, key_size: int) -> None:
-        self.etype = etype
-        self.key_size = self.seed_size = key_size
-
     def block_cipher(self, key: bytes) -> AES:
         return AES(key)
 
-    def derive(self, key: bytes, constant: bytes) -> bytes:
+    def new_deriver(self, key: bytes) -> Any:
+        return Cipher(AES(key), ECB).encryptor()
+
+    def derive_with(self, deriver: Any, constants: tuple[bytes, ...]) -> list[bytes]:
         """DK(key, constant) = random-to-key(DR(key, constant)), RFC 3961 section 5.1.
 
-        DR chains single-block encryptions of n-fold(constant), which for one block is ECB.
+        DR chains single-block encryptions of n-fold(constant), which for one block is ECB;
+        the chains of all ``constants`` advance together, one ECB call per block of key.
         """
-        encryptor = Cipher(AES(key), ECB).encryptor()
-        block = nfold(constant, BLOCK)
-        out = b""
-        while len(out) < self.key_size:
-            block = encryptor.update(block)
-            out += block
-        return out[:self.key_size]
+        first = deriver.update(b"".join([nfold(constant, BLOCK) for constant in constants]))
+        if self.key_size == BLOCK:
+            return [first[i:i + BLOCK] for i in range(0, len(first), BLOCK)]
+        second = deriver.update(first)  # aes256 keys take two chained blocks
+        return [first[i:i + BLOCK] + second[i:i + BLOCK] for i in range(0, len(first), BLOCK)]
 
     def new_mac(self, key: bytes) -> hmac.HMAC:
         return hmac.HMAC(key, hashes.SHA1())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import cmac, hashes
 
-from protocol.crypto.primitives import Camellia, cmac_digest, parse_iterations, pbkdf2
+from protocol.crypto.primitives import Camellia, cmac_digest, mac_copy, parse_iterations, pbkdf2
 from protocol.crypto.simplified import SimplifiedProfile
 
 
@@ -14,23 +14,28 @@ class CamelliaCmac(SimplifiedProfile):
     default_iterations = 32768
 
     def __init__(self, etype: int, key_size: int, name: str) -> None:
-        self.etype = etype
-        self.key_size = self.seed_size = key_size
+        super().__init__(etype, key_size)
         self._name = name.encode("ascii")
 
     def block_cipher(self, key: bytes) -> Camellia:
         return Camellia(key)
 
-    def derive(self, key: bytes, constant: bytes) -> bytes:
+    def new_deriver(self, key: bytes) -> cmac.CMAC:
+        return cmac.CMAC(Camellia(key))
+
+    def derive_with(self, deriver: cmac.CMAC, constants: tuple[bytes, ...]) -> list[bytes]:
         """KDF-FEEDBACK-CMAC (RFC 6803 section 2, NIST SP800-108 feedback mode).
 
-        K(i) = CMAC(key, K(i-1) | i | constant | 0x00 | k), K(0) = zero block.
+        K(i) = CMAC(key, K(i-1) | i | constant | 0x00 | k), K(0) = zero block; each block is
+        a copy of the keyed ``deriver``.
         """
-        cipher = Camellia(key)
-        suffix = constant + b"\x00" + (self.key_size * 8).to_bytes(4, "big")
+        k = (self.key_size * 8).to_bytes(4, "big")
+        return [self._feedback(deriver, constant + b"\x00" + k) for constant in constants]
+
+    def _feedback(self, deriver: cmac.CMAC, suffix: bytes) -> bytes:
         block, out, i = bytes(16), b"", 1
         while len(out) < self.key_size:
-            block = cmac_digest(cipher, block, i.to_bytes(4, "big"), suffix)
+            block = mac_copy(deriver, block, i.to_bytes(4, "big"), suffix)
             out += block
             i += 1
         return out[:self.key_size]

@@ -12,15 +12,18 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from cryptography.hazmat.primitives.ciphers.algorithms import BlockCipherAlgorithm
 
-from protocol.crypto.primitives import ECB, ZERO_BLOCK, xor
+from protocol.crypto.primitives import ECB, ZERO_BLOCK
 
 BLOCK = 16
+# Zero padding that brings a last block of ``tail`` bytes (1..16) up to a full block.
+_PAD = tuple(bytes(BLOCK - tail) for tail in range(BLOCK + 1))
+_CBC_ZERO_IV = modes.CBC(ZERO_BLOCK)  # immutable; one instance saves building it per key
 
 
 class CtsCipher:
     """CBC-CTS under one key, with long-lived OpenSSL contexts.
 
-    Creating a cipher context costs about 5 µs, as much as encrypting a whole message, so each
+    Creating a cipher context costs about 3 µs, as much as encrypting a whole message, so each
     key keeps one CBC encryptor and one ECB decryptor for its lifetime, each made on first use
     (a ticket key mostly decrypts, a reply key only encrypts). Not thread-safe: the key cache
     hands each thread its own instances.
@@ -32,44 +35,42 @@ class CtsCipher:
         self._algorithm = algorithm
         self._cbc: Any = None
         self._ecb_dec: Any = None
-        self._chain = ZERO_BLOCK
-
-    def _cbc_zero_iv(self, data: bytes) -> bytes:
-        if self._cbc is None:
-            self._cbc = Cipher(self._algorithm, modes.CBC(ZERO_BLOCK)).encryptor()
-        # The persistent CBC context chains from the last block it produced; XORing that block
-        # into our first plaintext block cancels it, so every message starts from a zero IV.
-        out = self._cbc.update(xor(data[:BLOCK], self._chain) + data[BLOCK:])
-        self._chain = out[-BLOCK:]
-        return out
-
-    def _ecb_decrypt(self, data: bytes) -> bytes:
-        if self._ecb_dec is None:
-            self._ecb_dec = Cipher(self._algorithm, ECB).decryptor()
-        return self._ecb_dec.update(data)
+        self._chain = 0  # the CBC context's last output block, as an integer
 
     def encrypt(self, data: bytes) -> bytes:
         """CBC-CTS encrypt ``data`` (at least one block) with a zero IV."""
         n = len(data)
         if n < BLOCK:
             raise ValueError("CTS input shorter than one block")
-        if n == BLOCK:
-            return self._cbc_zero_iv(data)  # one block of CBC from a zero IV is plain ECB
+        cbc = self._cbc
+        if cbc is None:
+            cbc = self._cbc = Cipher(self._algorithm, _CBC_ZERO_IV).encryptor()
         tail = n % BLOCK or BLOCK
-        c = self._cbc_zero_iv(data + bytes(BLOCK - tail))
-        return c[:-2 * BLOCK] + c[-BLOCK:] + c[-2 * BLOCK:-2 * BLOCK + tail]
+        # The persistent CBC context chains from the last block it produced; XORing that block
+        # into our first plaintext block cancels it, so every message starts from a zero IV.
+        first = (int.from_bytes(data[:BLOCK], "big") ^ self._chain).to_bytes(BLOCK, "big")
+        c = cbc.update(first + data[BLOCK:] + _PAD[tail])
+        self._chain = int.from_bytes(c[-BLOCK:], "big")
+        if n == BLOCK:
+            return c  # one block: nothing to steal or swap
+        return c[:-2 * BLOCK] + c[-BLOCK:] + c[-2 * BLOCK:tail - 2 * BLOCK]
 
     def decrypt(self, data: bytes) -> bytes:
         """Inverse of ``encrypt``; raises ValueError on input shorter than one block."""
         n = len(data)
         if n < BLOCK:
             raise ValueError("CTS input shorter than one block")
+        ecb = self._ecb_dec
+        if ecb is None:
+            ecb = self._ecb_dec = Cipher(self._algorithm, ECB).decryptor()
         if n == BLOCK:
-            return self._ecb_decrypt(data)
+            return ecb.update(data)
         tail = n % BLOCK or BLOCK
-        head, last_full, stolen = data[:n - BLOCK - tail], data[n - BLOCK - tail:n - tail], data[n - tail:]
-        x = self._ecb_decrypt(last_full)
-        last_plain = xor(x[:tail], stolen)
-        chained = head + stolen + x[tail:]
-        plain = xor(self._ecb_decrypt(chained), ZERO_BLOCK + chained[:-BLOCK])
-        return plain + last_plain
+        cut = n - BLOCK - tail  # wire order: C1..C(n-2) | Cn | first ``tail`` bytes of C(n-1)
+        head, stolen = data[:cut], data[cut + BLOCK:]
+        x = ecb.update(data[cut:cut + BLOCK])  # D(Cn) ends with the bytes stolen from C(n-1)
+        # One ECB call decrypts C1..C(n-1); the CBC chaining (XOR with 0 | C1..C(n-2)) and the
+        # last partial block (D(Cn) XOR the stolen bytes) are then a single big-integer XOR.
+        plain = ecb.update(head + stolen + x[tail:]) + x[:tail]
+        mask = int.from_bytes(head + stolen, "big")
+        return (int.from_bytes(plain, "big") ^ mask).to_bytes(n, "big")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import lru_cache
 
 
+# A KDC uses a dozen usages; remembering their constants saves rebuilding them per derivation.
+@lru_cache(maxsize=256)
 def usage_constant(usage: int, kind: int) -> bytes:
     """RFC 3961 section 5.3: the key usage as 4 big-endian bytes followed by 0xAA/0x55/0x99.
 
