@@ -73,6 +73,11 @@ def decrypt(key: EncryptionKey, usage: int, ciphertext: bytes) -> bytes:
     return _row_for_key(key).profile.decrypt(key.keyvalue, usage, bytes(ciphertext))
 
 
+# cksumtype -> the enctype whose keys make it, keyed types only: verify_checksum's common case
+# (the key's own checksum type) costs one dict lookup.
+_KEYED_CKSUM_ETYPE = {info.cksumtype: info.etype for info in CHECKSUMS if info.keyed}
+
+
 def _check_keyed_checksum(row: EncTypeInfo, cksumtype: int) -> None:
     info = get_checksum_type(cksumtype)
     if not info.keyed:
@@ -100,7 +105,8 @@ def verify_checksum(key: EncryptionKey, usage: int, data: bytes, checksum: Check
     An unknown checksum type raises UnsupportedEncType (RFC 4120: KDC_ERR_SUMTYPE_NOSUPP).
     """
     row = _row_for_key(key)
-    _check_keyed_checksum(row, checksum.cksumtype)
+    if _KEYED_CKSUM_ETYPE.get(checksum.cksumtype) != row.etype:
+        _check_keyed_checksum(row, checksum.cksumtype)  # raises the precise error
     expected = row.profile.checksum(key.keyvalue, usage, bytes(data))
     if not hmac.compare_digest(expected, bytes(checksum.checksum)):
         raise IntegrityError("checksum verification failed")
@@ -130,7 +136,7 @@ def random_to_key(enctype: int, data: bytes) -> EncryptionKey:
 def random_key(enctype: int, rng: Rng) -> EncryptionKey:
     """A fresh random key of ``enctype`` (session keys, randkey)."""
     row = get_enctype(enctype)
-    return random_to_key(enctype, rng(row.seed_size))
+    return EncryptionKey(row.etype, row.profile.random_to_key(rng(row.seed_size)))
 
 
 def prf(key: EncryptionKey, data: bytes) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -11,6 +12,13 @@ from protocol.crypto.cts import BLOCK
 from protocol.crypto.nfold import nfold
 from protocol.crypto.primitives import AES, ECB, ecb_encrypt, hash_digest, parse_iterations, pbkdf2
 from protocol.crypto.simplified import SimplifiedProfile
+
+
+# A KDC derives keys for a dozen usages: their DR inputs are worth remembering.
+@lru_cache(maxsize=256)
+def _folded(constants: tuple[bytes, ...]) -> bytes:
+    """The DR input blocks n-fold(constant) of ``constants``, concatenated."""
+    return b"".join([nfold(constant, BLOCK) for constant in constants])
 
 
 class AesSha1(SimplifiedProfile):
@@ -30,7 +38,7 @@ class AesSha1(SimplifiedProfile):
         DR chains single-block encryptions of n-fold(constant), which for one block is ECB;
         the chains of all ``constants`` advance together, one ECB call per block of key.
         """
-        first = deriver.update(b"".join([nfold(constant, BLOCK) for constant in constants]))
+        first = deriver.update(_folded(constants))
         if self.key_size == BLOCK:
             return [first[i:i + BLOCK] for i in range(0, len(first), BLOCK)]
         second = deriver.update(first)  # aes256 keys take two chained blocks
