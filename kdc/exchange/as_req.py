@@ -23,6 +23,7 @@ from protocol.messages import (
     TransitedEncoding,
     encode,
 )
+from protocol.messages.types import fast_construction
 from protocol.principal import Principal
 
 from kdc.config import Config
@@ -43,6 +44,7 @@ _EMPTY_TRANSITED = TransitedEncoding(TransitedType.DOMAIN_X500_COMPRESS, b"")
 _NO_LAST_REQ = (LastReqEntry(LastReqType.NONE, 0),)
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class AsResult:
     """The encoded AS-REP and what the audit record and the store need to know."""

@@ -18,6 +18,7 @@ from protocol.errors import DecodeError, PrincipalParseError
 from protocol.messages import (
     APReq, Authenticator, EncryptionKey, EncTicketPart, KDCReq, PrincipalName, Ticket, decode,
 )
+from protocol.messages.types import fast_construction
 from protocol.principal import Principal
 
 from kdc.db.errors import StoreError
@@ -30,6 +31,7 @@ from kdc.exchange.tickets import open_authenticator, open_ticket
 from kdc.preauth import find_padata, keys_needed
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class ServerKey:
     """A stored key and its unsealed value."""
@@ -38,6 +40,7 @@ class ServerKey:
     key: EncryptionKey
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class AsSnapshot:
     """Everything the AS decision needs, read once."""
@@ -52,6 +55,7 @@ class AsSnapshot:
     usable: tuple[int, ...]
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class TgsSnapshot:
     """Everything the TGS decision needs: the opened TGT and authenticator, the entries, the keys."""

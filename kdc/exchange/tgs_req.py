@@ -25,6 +25,7 @@ from protocol.messages import (
     decode_authorization_data,
     encode,
 )
+from protocol.messages.types import fast_construction
 from protocol.principal import Principal
 
 from kdc.config import Config
@@ -41,6 +42,7 @@ _NO_LAST_REQ = (LastReqEntry(LastReqType.NONE, 0),)
 _ADDRESS_OPTIONS = KDCOption.FORWARDED | KDCOption.PROXY
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class TgsResult:
     """The encoded TGS-REP and the enctypes chosen (for the audit record)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from protocol.messages.types import fast_construction
+
 from kdc.exchange.bits import KDCOption
 
 from kdc.exchange.errors import NeverValid
@@ -19,6 +21,7 @@ from kdc.exchange.errors import NeverValid
 INFINITY = 253402300799
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class TicketTimes:
     """authtime, starttime (None when equal to authtime), endtime, renew_till (None: not renewable)."""

@@ -6,10 +6,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from protocol.messages import EncryptionKey, KDCReq, PAData
+from protocol.messages.types import fast_construction
 
 from kdc.db.model import PrincipalEntry
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class PreauthInput:
     """The request, the client record and its unsealed keys (by enctype), the time and skew.
@@ -27,6 +29,7 @@ class PreauthInput:
     usable: tuple[int, ...]
 
 
+@fast_construction  # built once or more per request
 @dataclass(frozen=True, slots=True)
 class PreauthOutcome:
     """What a mechanism that verified grants: ticket flags (PRE_AUTHENT, HW_AUTHENT)."""

@@ -12,6 +12,8 @@ from kdc.exchange.errors import EtypeNoSupp, PreauthFailed, Skew
 from kdc.preauth.base import PreauthInput, PreauthOutcome
 
 
+_PRE_AUTHENT = PreauthOutcome(flags=TicketFlag.PRE_AUTHENT)
+
 # The last PA-ENC-TIMESTAMP value decoded, and its EncryptedData: gather asks for its
 # enctype (key_etypes) and verify then needs the same value decoded (one tuple, swapped
 # whole, so that a reader never pairs one value with another's decoding).
@@ -73,4 +75,4 @@ def verify(pa: PAData, inp: PreauthInput) -> PreauthOutcome:
     offset = ts.patimestamp + (ts.pausec or 0) / 1e6 - inp.now
     if abs(offset) > inp.clock_skew:
         raise Skew("CLOCK_SKEW", detail=f"clock skew {offset:+.0f}s")
-    return PreauthOutcome(flags=TicketFlag.PRE_AUTHENT)
+    return _PRE_AUTHENT
