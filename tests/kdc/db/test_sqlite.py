@@ -147,8 +147,9 @@ def two_connections(tmp_path):
     run(admin.close())
 
 
-def test_repeated_get_costs_only_the_version_check(two_connections):
-    """A second get of an unchanged record runs no lookup, only PRAGMA data_version."""
+def test_repeated_get_runs_no_sql_while_nobody_commits(two_connections):
+    """Once the WAL-index is mapped, a get of an unchanged record runs no SQL at all (the
+    header bytes say nobody committed); a new name costs its lookup only."""
     kdc, admin = two_connections
     run(admin.add(entry("alice")))
     first = run(kdc.get(entry("alice").principal))
@@ -156,7 +157,65 @@ def test_repeated_get_costs_only_the_version_check(two_connections):
     assert run(kdc.get(entry("alice").principal)) == first == entry("alice")
     assert run(kdc.get(Principal.parse("nobody", "EXAMPLE.TEST"))) is None
     assert run(kdc.get(Principal.parse("nobody", "EXAMPLE.TEST"))) is None
-    assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA", "SELECT", "PRAGMA"]
+    assert [s.split()[0] for s in statements] == ["SELECT"]
+
+
+def test_a_commit_elsewhere_makes_the_next_get_check(two_connections):
+    """Every commit by another connection changes the WAL-index header: the next get runs
+    PRAGMA data_version, drops the cache and reads the new record."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice", kvno=1)))
+    alice = entry("alice").principal
+    assert run(kdc.get(alice)).kvno == 1
+    statements = _traced(kdc)
+    for kvno in (2, 3, 4):
+        run(admin.put(entry("alice", kvno=kvno)))
+        assert run(kdc.get(alice)).kvno == kvno
+        assert run(kdc.get(alice)).kvno == kvno
+    assert [s.split()[0] for s in statements] == ["PRAGMA", "SELECT"] * 3
+
+
+def test_version_checked_anyway_after_the_recheck_interval(two_connections, monkeypatch):
+    """Equal headers are trusted for SHM_RECHECK_SECONDS only; then the pragma runs again."""
+    import kdc.db.sqlite as sqlite_backend
+
+    import time as real_time
+
+    kdc, admin = two_connections
+    run(admin.add(entry("alice")))
+    run(kdc.get(entry("alice").principal))
+    statements = _traced(kdc)
+    run(kdc.get(entry("alice").principal))
+    assert statements == []
+
+    class Later:
+        @staticmethod
+        def monotonic():
+            return real_time.monotonic() + sqlite_backend.SHM_RECHECK_SECONDS + 0.5
+
+    monkeypatch.setattr(sqlite_backend, "time", Later)
+    run(kdc.get(entry("alice").principal))
+    assert [s.split()[0] for s in statements] == ["PRAGMA"]
+
+
+def test_without_a_wal_index_file_every_get_checks(tmp_path, monkeypatch):
+    """If the -shm file cannot be mapped, each get runs PRAGMA data_version as before."""
+    import kdc.db.sqlite as sqlite_backend
+
+    monkeypatch.setattr(sqlite_backend, "_map_wal_index", lambda path: None)
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    run(open_store(url, create=True).close())
+    kdc, admin = open_store(url), open_store(url)
+    try:
+        run(admin.add(entry("alice")))
+        run(kdc.get(entry("alice").principal))
+        statements = _traced(kdc)
+        run(kdc.get(entry("alice").principal))
+        run(kdc.get(entry("alice").principal))
+        assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA"]
+    finally:
+        run(kdc.close())
+        run(admin.close())
 
 
 def test_other_connection_change_seen_after_own_bookkeeping_write(two_connections):
@@ -214,7 +273,7 @@ def test_cache_is_bounded(tmp_path):
         statements = _traced(store)
         run(store.get(entry("c").principal))
         run(store.get(entry("a").principal))
-        assert [s.split()[0] for s in statements] == ["PRAGMA", "PRAGMA", "SELECT"]
+        assert [s.split()[0] for s in statements] == ["SELECT"]  # c cached; a pushed out
     finally:
         run(store.close())
 
@@ -232,10 +291,12 @@ def test_one_version_check_per_request_scope(two_connections):
         assert run(kdc.get(alice)).kvno == 1
         run(kdc.get(tgs))
         run(kdc.get(alice))
-    assert [s.split()[0] for s in statements] == ["PRAGMA"]
+    assert statements == []  # nobody committed: the WAL-index header says so, no pragma
     run(admin.put(entry("alice", kvno=2)))
     with kdc.request_scope():
         assert run(kdc.get(alice)).kvno == 2
+        run(kdc.get(tgs))
+    assert [s.split()[0] for s in statements] == ["PRAGMA", "SELECT", "SELECT"]
     assert run(kdc.get(alice)).kvno == 2  # outside any scope: checked on every get
 
 
@@ -440,3 +501,26 @@ def test_many_waiting_principals_flush_at_the_limit(two_connections, monkeypatch
     assert [run(admin.get(entry(n).principal)).last_success for n in names] == [None] * 4
     run(kdc.record_success(entry("u3").principal, 12))
     assert [run(admin.get(entry(n).principal)).last_success for n in names] == [10, 11, 12, None]
+
+
+def test_a_commit_by_another_process_is_seen_by_the_next_get(tmp_path):
+    """kdcadmin is another process: its commit reaches this store's mapping of the -shm
+    file, and the very next get returns the new record (no waiting for the recheck)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path}/p.sqlite3"
+    run(open_store(url, create=True).close())
+    kdc = open_store(url)
+    try:
+        run(kdc.add(entry("alice", kvno=1)))
+        alice = entry("alice").principal
+        assert run(kdc.get(alice)).kvno == 1
+        assert run(kdc.get(alice)).kvno == 1  # cached, header unchanged
+        for kvno in (2, 3):
+            code = ("import asyncio; from kdc.db import open_store; from tests.kdc.db.conformance import entry;"
+                    f"s = open_store({url!r}); asyncio.run(s.put(entry('alice', kvno={kvno}))); asyncio.run(s.close())")
+            subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+            assert run(kdc.get(alice)).kvno == kvno
+    finally:
+        run(kdc.close())
