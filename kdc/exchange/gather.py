@@ -71,6 +71,10 @@ class TgsSnapshot:
     second_ticket: EncTicketPart | None
     second_ticket_server: Principal | None
     usable: tuple[int, ...]
+    # The names as the messages spell them (Principal.from_name), made once for every check.
+    client_name: Principal  # the TGT's client
+    header_name: Principal  # the header ticket's server
+    requested_name: Principal  # the request's sname
 
 
 def _principal(name: PrincipalName, realm: str, error: type[errors.KDCError], text: str) -> Principal:
@@ -217,6 +221,9 @@ async def gather_tgs(req: KDCReq, ctx: KDCContext) -> TgsSnapshot:
         second_ticket=second,
         second_ticket_server=second_server,
         usable=usable,
+        client_name=client_name,
+        header_name=Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm),
+        requested_name=Principal.from_name(body.sname, body.realm),
     )
 
 

@@ -57,7 +57,7 @@ async def handle_tgs(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit
     """Gather, decide, issue; errors name the TGT's client once the TGT is open (MIT)."""
     audit.request_type = "TGS"
     snap = await gather_tgs(req, ctx)
-    client = Principal.from_name(snap.tgt.cname, snap.tgt.crealm)
+    client = snap.client_name
     audit.client = principal_text(client)
     try:
         result = process_tgs(snap, ctx.config, now, ctx.rng)
@@ -128,16 +128,6 @@ def check_checksum(snap: TgsSnapshot) -> None:
         raise errors.Modified("MODIFIED", detail="request body checksum mismatch") from None
 
 
-def _header_name(snap: TgsSnapshot) -> Principal:
-    ticket = snap.ap_req.ticket
-    return Principal.from_name(ticket.sname, ticket.realm)
-
-
-def _requested_name(snap: TgsSnapshot) -> Principal:
-    body = snap.request.req_body
-    return Principal.from_name(body.sname, body.realm)
-
-
 def check_tgs_constraints(snap: TgsSnapshot, now: int) -> None:
     """MIT check_tgs_constraints: TGT flags vs options, renew/validate times, TGT shape, u2u."""
     options, tgt = snap.request.req_body.kdc_options, snap.tgt
@@ -149,7 +139,7 @@ def check_tgs_constraints(snap: TgsSnapshot, now: int) -> None:
         raise errors.TktNotYetValid("NOT_YET_VALID")
     if options & KDCOption.RENEW and (tgt.renew_till is None or now > tgt.renew_till):
         raise errors.TktExpired("TKT_EXPIRED", detail="renewable lifetime is over")
-    header, wanted = _header_name(snap), _requested_name(snap)
+    header, wanted = snap.header_name, snap.requested_name
     if options & rules.NON_TGT_OPTIONS:
         if header != wanted:
             raise errors.ServerNoMatch("SERVER DIDN'T MATCH TICKET FOR RENEW/FORWARD/ETC")
@@ -192,7 +182,7 @@ def check_service_policy(snap: TgsSnapshot, now: int) -> None:
         raise errors.ServerUnknown("SERVER LOCKED OUT")
     if attrs & Attr.DISALLOW_SVR and not options & KDCOption.ENC_TKT_IN_SKEY:
         raise errors.MustUseUser2User("SERVER NOT ALLOWED")
-    if attrs & Attr.DISALLOW_TGT_BASED and _header_name(snap).is_krbtgt:
+    if attrs & Attr.DISALLOW_TGT_BASED and snap.header_name.is_krbtgt:
         raise errors.Policy("TGT BASED NOT ALLOWED")
     # MIT's codes (check_tgs_svc_reqd_flags): KRB_ERR_GENERIC with these e-texts. A service
     # made by addprinc requires pre-authentication (our default for every new principal),
@@ -287,7 +277,7 @@ def _issue(snap: TgsSnapshot, flags: int, times: TicketTimes, rng: Rng) -> TgsRe
     ticket_key, kvno = _ticket_encryption(snap)
     session_key = random_key(_session_etype(snap), rng)
     keep_header = body.kdc_options & (KDCOption.RENEW | KDCOption.VALIDATE)
-    server = _header_name(snap) if keep_header else _requested_name(snap)
+    server = snap.header_name if keep_header else snap.requested_name
     addresses = body.addresses if body.kdc_options & _ADDRESS_OPTIONS else tgt.caddr
     part = EncTicketPart(
         flags=flags, key=session_key, crealm=tgt.crealm, cname=tgt.cname, transited=tgt.transited,
