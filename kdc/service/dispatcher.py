@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from enum import Enum
 from typing import Any
 
 from kdc.logging import info_writer
 from kdc.service.lookaside import LookasideCache, request_digest
 from protocol.constants import EncType, ErrorCode, MessageType
+
+_perf_counter = time.perf_counter
+_CoroutineType = types.CoroutineType
 
 Handler = Callable[[bytes], Awaitable[tuple[bytes | None, Any]]]
 ErrorReply = Callable[[ErrorCode, bytes | None], bytes]
@@ -109,6 +113,54 @@ def audit_fields(audit: Any) -> dict[str, Any]:
     }
 
 
+def request_fields(audit: Any, peer: str, transport: str, source: str, request_bytes: int,
+                   reply: bytes | None, duration_ms: float) -> dict[str, Any]:
+    """A request event's fields: ``audit_fields(audit)`` (result "dropped" when there is no
+    reply and the audit names no result) followed by the service's own.
+
+    Built in one dict display when ``audit`` has all of Audit's attributes and its values
+    are the usual ones (text or None, enctype numbers the table names); anything else
+    goes through audit_fields, so both ways give the same fields in the same order.
+    """
+    try:
+        request_type, client, service = audit.request_type, audit.client, audit.service
+        etypes, result, code, detail = audit.requested_etypes, audit.result, audit.error_code, audit.detail
+        reply_etype = _ETYPE_NAMES[audit.reply_etype] if audit.reply_etype is not None else None
+        ticket_etype = _ETYPE_NAMES[audit.ticket_etype] if audit.ticket_etype is not None else None
+        session_etype = _ETYPE_NAMES[audit.session_etype] if audit.session_etype is not None else None
+        etype_list = list(_ETYPE_LISTS[etypes])
+    except (AttributeError, KeyError, TypeError):  # TypeError: an unhashable value
+        fields = audit_fields(audit)
+    else:
+        fields = {
+            "request_type": request_type if request_type is None or type(request_type) is str else _plain(request_type),
+            "client": client if client is None or type(client) is str else _plain(client),
+            "service": service if service is None or type(service) is str else _plain(service),
+            "requested_etypes": etype_list,
+            "reply_etype": reply_etype,
+            "ticket_etype": ticket_etype,
+            "session_etype": session_etype,
+            "result": result if result is None or type(result) is str else _plain(result),
+            "error_code": None if code is None else _ERROR_NAMES.get(code) or _plain(code),
+            "detail": detail if detail is None or type(detail) is str else _plain(detail),
+            "peer": peer, "transport": transport, "source": source,
+            "request_bytes": request_bytes, "reply_bytes": 0 if reply is None else len(reply),
+            "duration_ms": duration_ms,
+        }
+        if reply is None and result is None:
+            fields["result"] = "dropped"
+        return fields
+    if reply is None and fields["result"] is None:
+        fields["result"] = "dropped"
+    fields["peer"] = peer
+    fields["transport"] = transport
+    fields["source"] = source
+    fields["request_bytes"] = request_bytes
+    fields["reply_bytes"] = 0 if reply is None else len(reply)
+    fields["duration_ms"] = duration_ms
+    return fields
+
+
 def _text(value: Any) -> Any:
     return value if value is None or type(value) is str else _plain(value)
 
@@ -132,9 +184,11 @@ class Dispatcher:
         # the one configure_logging made (same line, same redaction), else logger.info.
         self._write_info = info_writer(logger)
         self.lookaside = lookaside if lookaside is not None else LookasideCache(0)
-        # Requests being answered; a future only once a duplicate waits for the answer.
+        # Requests being answered that had to wait; a future only once a duplicate waits
+        # for the answer. A request answered without waiting never appears here: no other
+        # request can run meanwhile.
         self._pending: dict[bytes, asyncio.Future[tuple[bytes | None, Any]] | None] = {}
-        self.in_flight = 0
+        self.in_flight = 0  # requests that had to wait and are not answered yet
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -148,31 +202,63 @@ class Dispatcher:
 
     async def dispatch(self, data: bytes, peer: str, transport: str) -> bytes | None:
         """The reply to ``data`` (None: send nothing); logs one event; never raises."""
-        started = time.perf_counter()
-        self._busy()
-        try:
-            reply, audit, source = await self._answer(data)
-        finally:
-            self._done()
-        self._log_request(audit, source, peer, transport, started, reply, len(data))
-        return reply
+        finished, value = self.dispatch_now(data, peer, transport)
+        return value if finished else await value
 
-    async def _answer(self, data: bytes) -> tuple[bytes | None, Any, str]:
+    def dispatch_now(self, data: bytes, peer: str, transport: str) -> tuple[bool, Any]:
+        """``dispatch`` run up to the handler's first wait: ``(True, reply)`` when the request
+        was answered (and logged) without waiting, else ``(False, coroutine)`` whose result
+        is the reply; awaiting that coroutine finishes the request exactly as ``dispatch``.
+
+        With the SQLite store no request ever waits, so the usual request costs no
+        coroutine of the dispatcher's own and no asyncio or Twisted machinery at all.
+        Raises only what the handler raised that is not an Exception (as ``dispatch``).
+        """
+        started = _perf_counter()
         digest = request_digest(data)
         cached = self.lookaside.get(digest)
         if cached is not None:
-            return cached[0], cached[1], "lookaside"
-        if digest in self._pending:
+            reply, audit = cached
+            source = "lookaside"
+        elif digest in self._pending:
             # The same bytes are being answered right now: share that answer.
-            pending = self._pending[digest]
-            if pending is None:
-                pending = self._pending[digest] = asyncio.get_running_loop().create_future()
-            reply, audit = await asyncio.shield(pending)
-            return reply, audit, "lookaside"
-        self._pending[digest] = None
+            shared = self._pending[digest]
+            if shared is None:
+                shared = self._pending[digest] = asyncio.get_running_loop().create_future()
+            self._busy()
+            return False, self._answer_duplicate(shared, data, peer, transport, started)
+        else:
+            running = self._handler(data)
+            if type(running) is not _CoroutineType:
+                running = _awaiting(running)
+            try:
+                waiting_on = running.send(None)
+            except StopIteration as done:
+                reply, audit = done.value
+            except Exception as exc:
+                reply, audit = self._handler_failed(exc, data)
+            else:
+                # The handler waits: from here on the request is in flight, and a copy of
+                # it arriving meanwhile waits for this answer rather than running again.
+                self._pending[digest] = None
+                self._busy()
+                return False, self._answer_later(running, waiting_on, digest, data, peer,
+                                                 transport, started)
+            if reply is not None:
+                self.lookaside.put(digest, reply, audit)
+            source = "kdc"
+        self._log_request(audit, source, peer, transport, started, reply, len(data))
+        return True, reply
+
+    async def _answer_later(self, running: Any, waiting_on: Any, digest: bytes, data: bytes,
+                            peer: str, transport: str, started: float) -> bytes | None:
+        """The rest of a request whose handler waits: same steps as the answer at once."""
         answered = False
         try:
-            reply, audit = await self._run_handler(data)
+            try:
+                reply, audit = await _resume(running, waiting_on)
+            except Exception as exc:
+                reply, audit = self._handler_failed(exc, data)
             if reply is not None:
                 self.lookaside.put(digest, reply, audit)
             answered = True
@@ -183,28 +269,33 @@ class Dispatcher:
                     waiting.set_result((reply, audit))
                 else:
                     waiting.cancel()
-        return reply, audit, "kdc"
+            self._done()
+        self._log_request(audit, "kdc", peer, transport, started, reply, len(data))
+        return reply
 
-    async def _run_handler(self, data: bytes) -> tuple[bytes | None, Any]:
+    async def _answer_duplicate(self, shared: asyncio.Future[tuple[bytes | None, Any]], data: bytes,
+                                peer: str, transport: str, started: float) -> bytes | None:
+        """A copy of a request in flight: its answer once the first copy has it."""
         try:
-            return await self._handler(data)
-        except Exception as exc:
-            self._log.exception("kdc.handler_failed", error=type(exc).__name__)
-            audit = _FailedAudit(detail=f"internal error: {type(exc).__name__}")
-            return self.error_reply(ErrorCode.KRB_ERR_GENERIC, data), audit
+            reply, audit = await asyncio.shield(shared)
+        finally:
+            self._done()
+        self._log_request(audit, "lookaside", peer, transport, started, reply, len(data))
+        return reply
+
+    def _handler_failed(self, exc: Exception, data: bytes) -> tuple[bytes | None, Any]:
+        self._log.exception("kdc.handler_failed", error=type(exc).__name__)
+        audit = _FailedAudit(detail=f"internal error: {type(exc).__name__}")
+        return self.error_reply(ErrorCode.KRB_ERR_GENERIC, data), audit
 
     def _log_request(self, audit: Any, source: str, peer: str, transport: str,
                      started: float, reply: bytes | None, size: int) -> None:
-        fields = audit_fields(audit)
-        if reply is None and fields["result"] is None:
-            fields["result"] = "dropped"
-        fields["peer"] = peer
-        fields["transport"] = transport
-        fields["source"] = source
-        fields["request_bytes"] = size
-        fields["reply_bytes"] = len(reply) if reply is not None else 0
-        fields["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        name = event_name(getattr(audit, "request_type", None))
+        duration = round((_perf_counter() - started) * 1000, 3)
+        fields = request_fields(audit, peer, transport, source, size, reply, duration)
+        request_type = getattr(audit, "request_type", None)
+        name = _EVENT_BY_REQUEST_TYPE.get(request_type) if type(request_type) is str else None
+        if name is None:
+            name = event_name(request_type)
         if self._write_info is not None:
             self._write_info(name, fields)
         else:
@@ -226,6 +317,32 @@ class Dispatcher:
         except asyncio.TimeoutError:
             return False
         return True
+
+
+async def _awaiting(awaitable: Any) -> Any:
+    """A coroutine for a handler that returned another kind of awaitable."""
+    return await awaitable
+
+
+@types.coroutine
+def _resume(coro: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
+    """``yield from coro`` for a coroutine already advanced to ``waiting_on`` (PEP 380's expansion)."""
+    while True:
+        try:
+            sent = yield waiting_on
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # cancellation reaches the coroutine where it waits
+            try:
+                waiting_on = coro.throw(exc)
+            except StopIteration as done:
+                return done.value
+        else:
+            try:
+                waiting_on = coro.send(sent)
+            except StopIteration as done:
+                return done.value
 
 
 class _FailedAudit:

@@ -27,7 +27,8 @@ class LookasideCache:
     distinct requests cannot grow it without bound.
 
     Entries are kept in insertion order, which is also expiry order, so expired entries
-    and the overflow are both trimmed from the front in O(1) each.
+    and the overflow are both trimmed from the front in O(1) each; the clock is read once
+    per put and once per hit, not on a miss.
     """
 
     def __init__(self, window: float, max_entries: int = 8192, max_bytes: int = 16 << 20,
@@ -39,6 +40,8 @@ class LookasideCache:
         self._clock = clock or time.monotonic
         self._entries: OrderedDict[bytes, tuple[float, bytes, Any]] = OrderedDict()
         self.hits = 0
+        # No entry expires before this moment (a lower bound, set by _expire).
+        self._trim_at = float("-inf")
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -49,38 +52,52 @@ class LookasideCache:
 
     def get(self, digest: bytes) -> tuple[bytes, Any] | None:
         """The cached (reply, audit) for ``digest``, or None when absent or expired."""
-        if not self.enabled:
-            return None
-        self._expire()
+        # A disabled cache never holds entries. Expiry is checked only against the entry
+        # found: a miss costs one dict lookup, and expired entries are trimmed when put
+        # runs (every answered request) or when one of them is hit.
         entry = self._entries.get(digest)
         if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            self._expire()
+            self._forget(digest)
             return None
         self.hits += 1
         return entry[1], entry[2]
 
     def put(self, digest: bytes, reply: bytes, audit: Any = None) -> None:
         """Remember ``reply`` (and the audit record that produced it) for ``digest``."""
-        if not self.enabled:
+        if self.window <= 0 or self.max_entries <= 0 or len(reply) > self.max_bytes:
             return
-        if len(reply) > self.max_bytes:
-            return
-        self._forget(digest)
-        self._entries[digest] = (self._clock() + self.window, reply, audit)
+        now = self._clock()
+        entries = self._entries
+        if now >= self._trim_at:
+            self._expire(now)
+        old = entries.pop(digest, None)
+        if old is not None:
+            self.size -= len(old[1])
+        entries[digest] = (now + self.window, reply, audit)
         self.size += len(reply)
-        while len(self._entries) > self.max_entries or self.size > self.max_bytes:
-            _, (_, old, _) = self._entries.popitem(last=False)
-            self.size -= len(old)
+        while len(entries) > self.max_entries or self.size > self.max_bytes:
+            _, (_, old_reply, _) = entries.popitem(last=False)
+            self.size -= len(old_reply)
 
     def _forget(self, digest: bytes) -> None:
         entry = self._entries.pop(digest, None)
         if entry is not None:
             self.size -= len(entry[1])
 
-    def _expire(self) -> None:
-        now = self._clock()
+    def _expire(self, now: float | None = None) -> None:
+        """Drop expired entries from the front (insertion order is expiry order)."""
+        if now is None:
+            now = self._clock()
         entries = self._entries
         while entries:
-            digest, (expires, _, _) = next(iter(entries.items()))
+            digest, (expires, reply, _) = next(iter(entries.items()))
             if expires > now:
+                # No entry expires before the oldest one: put need not look again until then.
+                self._trim_at = expires
                 return
-            self._forget(digest)
+            del entries[digest]
+            self.size -= len(reply)
+        self._trim_at = now

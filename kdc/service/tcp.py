@@ -18,7 +18,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory, Protocol
 
 from kdc.service.dispatcher import Dispatcher
-from kdc.service.udp import format_peer, step_coroutine
+from kdc.service.udp import format_peer, run_coroutine
 from protocol.constants import ErrorCode
 from protocol.errors import FramingError
 from protocol.framing import FrameDecoder, encode_frame
@@ -80,13 +80,14 @@ class KDCStreamProtocol(Protocol):
             self._busy = True
             request = self._queue.pop(0)
             try:
-                finished, value = step_coroutine(self.factory.dispatcher.dispatch(request, self.peer, "tcp"))
+                finished, value = self.factory.dispatcher.dispatch_now(request, self.peer, "tcp")
                 if finished:
                     self._deliver(value)
                     continue
             except Exception:
                 self._failed(Failure())
                 return
+            value = run_coroutine(value)
             value.addCallback(self._reply)
             value.addErrback(self._failed)
             return

@@ -97,13 +97,14 @@ class KDCDatagramProtocol(DatagramProtocol):
                           peer=format_peer(addr), transport="udp", request_bytes=len(data))
             return
         try:
-            finished, value = step_coroutine(self.dispatcher.dispatch(data, format_peer(addr), "udp"))
-            if finished:  # the usual case: no Deferred, no callbacks
+            finished, value = self.dispatcher.dispatch_now(data, format_peer(addr), "udp")
+            if finished:  # the usual case: no coroutine, no Deferred, no callbacks
                 self._send(value, data, addr)
                 return
         except Exception:
             self._failed(Failure(), addr)
             return
+        value = run_coroutine(value)
         value.addCallback(self._send, data, addr)
         value.addErrback(self._failed, addr)
 

@@ -125,3 +125,95 @@ def test_error_codes_are_named():
     """Numeric error codes are logged with their RFC names."""
     fields = audit_fields(FakeAudit(result="KDC_ERR_PREAUTH_FAILED", error_code=24))
     assert fields["error_code"] == "KDC_ERR_PREAUTH_FAILED"
+
+
+# -- request_fields: the one-step event fields agree with audit_fields ----------------------
+
+
+def _expected_fields(audit, reply):
+    """The event fields as the dispatcher built them one by one before request_fields."""
+    fields = audit_fields(audit)
+    if reply is None and fields["result"] is None:
+        fields["result"] = "dropped"
+    fields.update(peer="p:1", transport="udp", source="kdc", request_bytes=7,
+                  reply_bytes=0 if reply is None else len(reply), duration_ms=0.5)
+    return fields
+
+
+def test_request_fields_match_audit_fields_for_odd_audits():
+    """The fast one-step fields equal audit_fields plus the service's, in the same order, for
+    usual and unusual audits (unknown or enum enctypes, lists, missing attributes, None)."""
+    from enum import Enum
+
+    from kdc.service.dispatcher import request_fields
+    from protocol.constants import EncType
+
+    class Colour(Enum):
+        RED = 1
+
+    class Bare:
+        request_type = "KPASSWD"
+        result = None
+
+    audits = [
+        FakeAudit(), FakeAudit(reply_etype=18, ticket_etype=20, session_etype=17),
+        FakeAudit(requested_etypes=(18, 17)), FakeAudit(requested_etypes=()),
+        FakeAudit(requested_etypes=[18, 99]), FakeAudit(requested_etypes=(18, 9999)),
+        FakeAudit(requested_etypes=tuple(range(40))), FakeAudit(requested_etypes=None),
+        FakeAudit(requested_etypes=(EncType.AES256_CTS_HMAC_SHA1_96,)),
+        FakeAudit(reply_etype=9999, ticket_etype=None, session_etype=EncType.AES128_CTS_HMAC_SHA1_96),
+        FakeAudit(reply_etype=[1]), FakeAudit(client=Colour.RED, service=42, detail=3.5),
+        FakeAudit(result=None, error_code=24), FakeAudit(result=Colour.RED, error_code=99999),
+        FakeAudit(request_type=MessageType.KRB_TGS_REQ), Bare(), None,
+    ]
+    for audit in audits:
+        for reply in (None, b"", b"reply"):
+            for _ in range(2):  # the second time from the tables the first one filled
+                got = request_fields(audit, "p:1", "udp", "kdc", 7, reply, 0.5)
+                want = _expected_fields(audit, reply)
+                assert got == want and list(got) == list(want), (audit, reply)
+
+
+def test_answer_at_once_and_answer_after_a_wait_log_the_same_event():
+    """dispatch_now answers a handler that never waits at once; one that waits gives a
+    coroutine that answers and logs exactly as dispatch does."""
+    async def body():
+        now_disp, now_log = make(EchoHandler())
+        finished, reply = now_disp.dispatch_now(b"req", "a:1", "udp")
+        later_disp, later_log = make(EchoHandler(delay=0.01))
+        waiting, coro = later_disp.dispatch_now(b"req", "a:1", "udp")
+        in_flight = later_disp.in_flight
+        later = await coro
+        return (finished, reply), (waiting, later, in_flight, later_disp.in_flight), now_log, later_log
+
+    now, later, now_log, later_log = asyncio.run(body())
+    assert now == (True, b"reply:req") and later == (False, b"reply:req", 1, 0)
+    [a], [b] = now_log.named("kdc.as_req"), later_log.named("kdc.as_req")
+    a.pop("duration_ms"), b.pop("duration_ms")
+    assert a == b and a["source"] == "kdc"
+
+
+def test_handler_failing_after_a_wait_becomes_generic_error():
+    """A handler that raises after waiting still yields KRB_ERR_GENERIC and one error event."""
+    disp, log = make(EchoHandler(delay=0.01))
+    reply = asyncio.run(disp.dispatch(b"boom", "a:1", "tcp"))
+    assert reply == error_reply(ErrorCode.KRB_ERR_GENERIC, None)
+    assert log.named("kdc.handler_failed")[0]["error"] == "RuntimeError"
+    assert log.named("kdc.request")[0]["error_code"] == "KRB_ERR_GENERIC"
+    assert disp.in_flight == 0 and not disp._pending
+
+
+def test_handler_returning_a_plain_awaitable():
+    """A handler may return any awaitable (here a Future), not only a coroutine."""
+    async def body():
+        loop = asyncio.get_running_loop()
+
+        def handler(data):
+            future = loop.create_future()
+            loop.call_soon(future.set_result, (b"ok:" + data, FakeAudit()))
+            return future
+
+        disp = Dispatcher(handler, error_reply, logger=RecordingLog(), lookaside=LookasideCache(60))
+        return await disp.dispatch(b"x", "a:1", "udp"), disp.in_flight
+
+    assert asyncio.run(body()) == (b"ok:x", 0)

@@ -1,5 +1,8 @@
 """The lookaside cache (kdc.service.lookaside): window, bound, digest keys."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kdc.service.lookaside import LookasideCache, request_digest
 
 
@@ -68,3 +71,60 @@ def test_expiry_releases_size():
     cache.put(request_digest(b"a"), b"x" * 300)
     clock.now += 6
     assert cache.get(request_digest(b"a")) is None and cache.size == 0
+
+
+def test_expired_entries_trimmed_when_a_reply_is_put():
+    """Expired replies give their bytes back at the next put, without a get of their own."""
+    clock = FakeClock()
+    cache = LookasideCache(5, clock=clock)
+    cache.put(request_digest(b"a"), b"x" * 300)
+    cache.put(request_digest(b"b"), b"y" * 200)
+    clock.now += 6
+    cache.put(request_digest(b"c"), b"z" * 100)
+    assert len(cache) == 1 and cache.size == 100
+    assert cache.get(request_digest(b"c")) == (b"z" * 100, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["put", "get", "tick"]), st.integers(0, 7),
+                          st.integers(0, 400)), max_size=60))
+def test_never_stale_never_over_bounds(ops):
+    """Whatever the order of puts, gets and clock steps: a get returns the latest reply put
+    for that digest within the window or None, never an expired or overwritten one; the
+    entry and byte bounds hold and ``size`` is exactly the bytes held."""
+    clock = FakeClock()
+    cache = LookasideCache(10, max_entries=4, max_bytes=1000, clock=clock)
+    latest: dict[bytes, tuple[float, bytes]] = {}  # digest -> (put at, reply)
+    newest = None
+    for op, key, n in ops:
+        digest = request_digest(bytes([key]))
+        if op == "put":
+            reply = bytes([key]) * n
+            cache.put(digest, reply, key)
+            if n <= 1000:
+                latest[digest] = (clock.now, reply)
+                newest = digest
+        elif op == "get":
+            got = cache.get(digest)
+            if got is not None:
+                put_at, reply = latest[digest]
+                assert got == (reply, key) and clock.now < put_at + 10
+            elif digest == newest:  # the newest entry is never evicted, only expired
+                assert clock.now >= latest[digest][0] + 10
+        else:
+            clock.now += n / 100
+        assert len(cache) <= 4 and cache.size <= 1000
+        assert cache.size == sum(len(r) for _, r, _ in cache._entries.values())
+
+
+def test_recent_reply_kept_while_old_ones_expire():
+    """A reply put inside the window is still there after older ones expired around it."""
+    clock = FakeClock()
+    cache = LookasideCache(10, clock=clock)
+    cache.put(request_digest(b"old"), b"o")
+    clock.now += 8
+    cache.put(request_digest(b"new"), b"n")
+    clock.now += 5
+    assert cache.get(request_digest(b"old")) is None
+    assert cache.get(request_digest(b"new")) == (b"n", None)
+    assert len(cache) == 1
