@@ -86,6 +86,48 @@ def _tag_error(d: bytes, i: int, end: int, tag: int) -> DecodeError:
     return fail(f"expected tag 0x{tag:02x}, found 0x{d[i]:02x}")
 
 
+def explicit(d: bytes, i: int, end: int, tag: int, inner: int) -> tuple[int, int]:
+    """(start, stop) of the contents of the one ``inner`` element filling the ``tag`` element
+    at ``i`` (an explicit ``[n]`` or APPLICATION wrapper): both headers in one step.
+
+    Long-form lengths are read here too (a ticket, an AP-REQ or a padata-value is longer
+    than 127 octets); anything but two canonical headers with the inner element ending
+    exactly where the outer one does goes through ``hdr`` twice, which raises the error.
+    """
+    if d[i] == tag:
+        n = d[i + 1]
+        if n < 0x80:
+            s = i + 2
+        elif n == 0x81 and d[i + 2] > 0x7F:
+            n = d[i + 2]
+            s = i + 3
+        elif n == 0x82 and d[i + 2]:  # a leading zero octet would be non-minimal
+            n = (d[i + 2] << 8) | d[i + 3]
+            s = i + 4
+        else:
+            s = end  # not canonical: the checked path below says why
+        e = s + n
+        if e <= end and d[s] == inner:
+            m = d[s + 1]
+            if m < 0x80:
+                s2 = s + 2
+            elif m == 0x81 and d[s + 2] > 0x7F:
+                m = d[s + 2]
+                s2 = s + 3
+            elif m == 0x82 and d[s + 2]:
+                m = (d[s + 2] << 8) | d[s + 3]
+                s2 = s + 4
+            else:
+                s2 = e + 1
+            if s2 + m == e:
+                return s2, e
+    s, e = hdr(d, i, end, tag)
+    s2, e2 = hdr(d, s, e, inner)
+    if e2 != e:
+        raise fail("unexpected extra data")
+    return s2, e2
+
+
 def done(i: int, end: int) -> None:
     """Raise unless the element ended exactly where its container does."""
     if i != end:
@@ -118,14 +160,18 @@ def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int = INT32_MIN, hi: int =
     # Fast path: both lengths in short form, the INTEGER filling the explicit tag.
     n = d[i + 3]
     if d[i] == tag and d[i + 1] == n + 2 and d[i + 2] == T_INTEGER and n < 0x7E and i + 4 + n <= end:
-        if n != 1:
+        if n == 1:
+            v = d[i + 4]
+            if v > 0x7F:
+                v -= 0x100
+        elif 1 < n < 6 and (d[i + 5] > 0x7F if d[i + 4] == 0 else d[i + 4] != 0xFF or d[i + 5] < 0x80):
+            # two to five octets, minimal (no redundant leading 00 or ff): a nonce, cusec, seq-number
+            v = int.from_bytes(d[i + 4 : i + 4 + n], "big", signed=True)
+        else:
             return int_at(d, i + 4, i + 4 + n, lo, hi), i + 4 + n
-        v = d[i + 4]
-        if v > 0x7F:
-            v -= 0x100
         if v < lo or v > hi:
             raise fail(f"INTEGER {v} out of range")
-        return v, i + 5
+        return v, i + 4 + n
     s, e = hdr(d, i, end, tag)
     s2, e2 = hdr(d, s, e, T_INTEGER)
     if e2 != e:
@@ -160,6 +206,8 @@ def ctx_usec(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
 
 def ctx_pvno(d: bytes, i: int, end: int, tag: int) -> int:
     """``[tag] INTEGER (5)`` (pvno, tkt-vno, authenticator-vno); returns next position."""
+    if d[i] == tag and d[i + 1] == 3 and d[i + 2] == T_INTEGER and d[i + 3] == 1 and d[i + 4] == 5 and i + 5 <= end:
+        return i + 5
     return ctx_int(d, i, end, tag, 5, 5)[1]
 
 
@@ -169,11 +217,41 @@ def ctx_octets(d: bytes, i: int, end: int, tag: int) -> tuple[bytes, int]:
     n = d[i + 1]
     if d[i] == tag and n < 0x80 and d[i + 2] == T_OCTETS and d[i + 3] == n - 2 and i + 2 + n <= end:
         return d[i + 4 : i + 2 + n], i + 2 + n
-    s, e = hdr(d, i, end, tag)
-    s2, e2 = hdr(d, s, e, T_OCTETS)
-    if e2 != e:
+    s, e = explicit(d, i, end, tag, T_OCTETS)
+    return d[s:e], e
+
+
+def ctx_int_octets(d: bytes, i: int, end: int, tag: int, t0: int = 0xA0, t1: int = 0xA1) -> tuple[int, bytes, int]:
+    """``[tag] SEQUENCE { [t0] Int32, [t1] OCTET STRING }`` (EncryptionKey, Checksum,
+    TransitedEncoding, HostAddress, AD entries, PA-DATA): (number, octets, next position)."""
+    # Fast path, one octet of number and every length short (a key, a checksum):
+    #   tag n | 30 n-2 | t0 03 02 01 v | t1 n-9 04 n-11 <n-11 octets>
+    n = d[i + 1]
+    if (
+        d[i] == tag
+        and n < 0x80
+        and d[i + 2] == T_SEQUENCE
+        and d[i + 3] == n - 2
+        and d[i + 4] == t0
+        and d[i + 5] == 3
+        and d[i + 6] == T_INTEGER
+        and d[i + 7] == 1
+        and d[i + 9] == t1
+        and d[i + 10] == n - 9
+        and d[i + 11] == T_OCTETS
+        and d[i + 12] == n - 11
+        and i + 2 + n <= end
+    ):
+        v = d[i + 8]
+        if v > 0x7F:
+            v -= 0x100
+        return v, d[i + 13 : i + 2 + n], i + 2 + n
+    s, e = ctx_seq(d, i, end, tag)
+    v, j = ctx_int(d, s, e, t0)
+    octets, j = ctx_octets(d, j, e, t1)
+    if j != e:
         raise fail("unexpected extra data")
-    return d[s2:e2], e
+    return v, octets, e
 
 
 def gstr_list(d: bytes, s: int, e: int) -> tuple[str, ...]:
@@ -269,11 +347,7 @@ def ctx_seq(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
     n = d[i + 1]
     if d[i] == tag and n < 0x80 and d[i + 2] == T_SEQUENCE and d[i + 3] == n - 2 and i + 2 + n <= end:
         return i + 4, i + 2 + n
-    s, e = hdr(d, i, end, tag)
-    s2, e2 = hdr(d, s, e, T_SEQUENCE)
-    if e2 != e:
-        raise fail("unexpected extra data")
-    return s2, e2
+    return explicit(d, i, end, tag, T_SEQUENCE)
 
 
 # --------------------------------------------------------------------------- encoding

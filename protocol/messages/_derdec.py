@@ -18,8 +18,12 @@ from protocol.messages._der import (
     INT32_MAX,
     INT32_MIN,
     T_SEQUENCE,
+    UINT32_MAX,
+    USEC_MAX,
     ctx_flags,
     ctx_i32,
+    ctx_int,
+    ctx_int_octets,
     ctx_octets,
     ctx_pvno,
     ctx_seq,
@@ -27,6 +31,7 @@ from protocol.messages._der import (
     ctx_time,
     ctx_u32,
     ctx_usec,
+    explicit,
     fail,
     gstr_list,
     hdr,
@@ -96,13 +101,12 @@ def ctx_body(d: bytes, i: int, end: int, tag: int, body: Body[T]) -> tuple[T, in
 
 def whole(d: bytes, tag: int, body: Body[T]) -> T:
     """A complete input holding one element with ``tag`` and nothing after it."""
-    s, e = hdr(d, 0, len(d), tag)
+    if tag == T_SEQUENCE:
+        s, e = hdr(d, 0, len(d), tag)
+    else:
+        s, e = explicit(d, 0, len(d), tag, T_SEQUENCE)
     if e != len(d):
         raise fail("unexpected extra data")
-    if tag != T_SEQUENCE:
-        s, e2 = hdr(d, s, e, T_SEQUENCE)
-        if e2 != e:
-            raise fail("unexpected extra data")
     return body(d, s, e)
 
 
@@ -183,15 +187,27 @@ def key_body(d: bytes, s: int, e: int) -> EncryptionKey:
     return EncryptionKey(keytype, keyvalue)
 
 
+def ctx_key(d: bytes, i: int, end: int, tag: int) -> tuple[EncryptionKey, int]:
+    """``[tag] EncryptionKey`` in one call (a session key or subkey in every hot message)."""
+    keytype, keyvalue, i = ctx_int_octets(d, i, end, tag)
+    return EncryptionKey(keytype, keyvalue), i
+
+
 def enc_data_body(d: bytes, s: int, e: int) -> EncryptedData:
     etype, i = ctx_i32(d, s, e, A0)
     kvno = None
     if i < e and d[i] == A1:
-        kvno, i = ctx_u32(d, i, e, A1)
+        kvno, i = ctx_int(d, i, e, A1, 0, UINT32_MAX)
     cipher, i = ctx_octets(d, i, e, A2)
     if i != e:
         raise fail("unexpected extra data")
     return EncryptedData(etype, cipher, kvno)
+
+
+def ctx_enc_data(d: bytes, i: int, end: int, tag: int) -> tuple[EncryptedData, int]:
+    """``[tag] EncryptedData``, both headers read in one step whatever their length form."""
+    s, e = explicit(d, i, end, tag, T_SEQUENCE)
+    return enc_data_body(d, s, e), e
 
 
 def _int_octets(d: bytes, s: int, e: int, t0: int, t1: int) -> tuple[int, bytes]:
@@ -303,7 +319,7 @@ def _ticket_contents(d: bytes, raw: bytes, s0: int, e0: int) -> Ticket:
     j = ctx_pvno(d, s, e, A0)
     realm, j = ctx_str(d, j, e, A1)
     sname, j = ctx_principal(d, j, e, A2)
-    enc_part, j = ctx_body(d, j, e, A3, enc_data_body)
+    enc_part, j = ctx_enc_data(d, j, e, A3)
     if j != e:
         raise fail("unexpected extra data")
     return Ticket(realm, sname, enc_part, 5, raw)
@@ -319,10 +335,11 @@ def ctx_ticket(d: bytes, i: int, end: int, tag: int) -> tuple[Ticket, int]:
 
 def enc_ticket_part_body(d: bytes, s: int, e: int) -> EncTicketPart:
     flags, i = ctx_flags(d, s, e, A0)
-    key, i = ctx_body(d, i, e, A1, key_body)
+    key, i = ctx_key(d, i, e, A1)
     crealm, i = ctx_str(d, i, e, A2)
     cname, i = ctx_principal(d, i, e, A3)
-    transited, i = ctx_body(d, i, e, A4, transited_body)
+    tr_type, contents, i = ctx_int_octets(d, i, e, A4)
+    transited = TransitedEncoding(tr_type, contents)
     authtime, i = ctx_time(d, i, e, A5)
     starttime = renew_till = caddr = ad = None
     if i < e and d[i] == A6:
@@ -353,6 +370,11 @@ def _tickets(d: bytes, s: int, e: int) -> tuple[Ticket, ...]:
 def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     """KDC-REQ-BODY (a SEQUENCE) at ``i``; ``raw`` keeps the octets the PA-TGS-REQ checksum covers."""
     s, e = hdr(d, i, end, T_SEQUENCE)
+    return req_body_contents(d, i, s, e), e
+
+
+def req_body_contents(d: bytes, i: int, s: int, e: int) -> KDCReqBody:
+    """KDC-REQ-BODY whose SEQUENCE starts at ``i`` and has contents d[s:e]."""
     opts, j = ctx_flags(d, s, e, A0)
     cname = sname = from_ = rtime = addresses = enc_ad = tickets = None
     if j < e and d[j] == A1:
@@ -365,7 +387,7 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     till, j = ctx_time(d, j, e, A5)
     if j < e and d[j] == A6:
         rtime, j = ctx_time(d, j, e, A6)
-    nonce, j = ctx_u32(d, j, e, A7)
+    nonce, j = ctx_int(d, j, e, A7, 0, UINT32_MAX)
     s2, j = ctx_seq(d, j, e, A8)
     raw = d[s2:j]
     etypes = _etype_lists_seen.get(raw)
@@ -374,14 +396,13 @@ def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
     if j < e and d[j] == A9:
         addresses, j = ctx_seq_of(d, j, e, A9, host_address_body)
     if j < e and d[j] == A10:
-        enc_ad, j = ctx_body(d, j, e, A10, enc_data_body)
+        enc_ad, j = ctx_enc_data(d, j, e, A10)
     if j < e:
         s2, j = ctx_seq(d, j, e, A11)
         tickets = _tickets(d, s2, j)
     if j != e:
         raise fail("unexpected extra data")
-    body = KDCReqBody(opts, realm, nonce, etypes, till, cname, sname, from_, rtime, addresses, enc_ad, tickets, d[i:e])
-    return body, e
+    return KDCReqBody(opts, realm, nonce, etypes, till, cname, sname, from_, rtime, addresses, enc_ad, tickets, d[i:e])
 
 
 def _msg_type(d: bytes, i: int, end: int, tag: int, app_tag: int) -> int:
@@ -399,13 +420,10 @@ def _app(d: bytes, tags: tuple[int, ...]) -> tuple[int, int, int]:
     t = d[0]
     if t not in tags:
         raise fail(f"unexpected outer tag 0x{t:02x}")
-    s, e = hdr(d, 0, len(d), t)
+    s, e = explicit(d, 0, len(d), t, T_SEQUENCE)
     if e != len(d):
         raise fail("unexpected extra data")
-    s2, e2 = hdr(d, s, e, T_SEQUENCE)
-    if e2 != e:
-        raise fail("unexpected extra data")
-    return t & 0x1F, s2, e2
+    return t & 0x1F, s, e
 
 
 SMALL_PADATA = 32
@@ -430,27 +448,28 @@ def padata_seq_of(d: bytes, s: int, e: int) -> tuple[PAData, ...]:
                 item = _padata_in(d, s2, end)
         else:
             s2, end = hdr(d, s, e, T_SEQUENCE)
-            item = padata_body(d, s2, end)
+            item = _padata_in(d, s2, end)
         out.append(item)
         s = end
     return tuple(out)
 
 
 def _padata_in(d: bytes, s: int, e: int) -> PAData:
-    """PA-DATA contents d[s:e]; the usual all-short-form item is read in one go."""
-    # A1 n+2 02 n <padata-type> | A2 m+2 04 m <padata-value>, every length short
+    """PA-DATA contents d[s:e]; the usual item (short-form type) is read in one go."""
+    # A1 n+2 02 n <padata-type> | A2 .. 04 .. <padata-value>, the value's lengths in any form
     n = d[s + 3]
     j = s + 4 + n
-    if d[s] == A1 and d[s + 1] == n + 2 and d[s + 2] == 2 and 0 < n < 5 and j + 4 <= e and d[j] == A2 and d[j + 2] == 4:
-        m = d[j + 3]
-        if d[j + 1] == m + 2 and m < 0x7E and j + 4 + m == e:
-            if n == 1:
-                kind = d[s + 4]
-                if kind > 0x7F:
-                    kind -= 0x100
-            else:
-                kind = int_at(d, s + 4, j, INT32_MIN, INT32_MAX)
-            return PAData(kind, d[j + 4 : e])
+    if d[s] == A1 and d[s + 1] == n + 2 and d[s + 2] == 2 and 0 < n < 5 and j < e:
+        if n == 1:
+            kind = d[s + 4]
+            if kind > 0x7F:
+                kind -= 0x100
+        else:
+            kind = int_at(d, s + 4, j, INT32_MIN, INT32_MAX)
+        s2, e2 = explicit(d, j, e, A2, 4)
+        if e2 != e:
+            raise fail("unexpected extra data")
+        return PAData(kind, d[s2:e2])
     return padata_body(d, s, e)
 
 
@@ -462,13 +481,12 @@ def decode_kdc_req(d: bytes) -> KDCReq:
     if i < e and d[i] == A3:
         s2, i = ctx_seq(d, i, e, A3)
         padata = padata_seq_of(d, s2, i)
-    s2, i2 = hdr(d, i, e, A4)
-    body, j = req_body_at(d, s2, i2)
-    if j != i2:
+    s2, e2 = explicit(d, i, e, A4, T_SEQUENCE)
+    if e2 != e:
         raise fail("unexpected extra data")
-    if i2 != e:
-        raise fail("unexpected extra data")
-    return KDCReq(MSG_TYPE[app], body, padata, 5)
+    # The KDC-REQ-BODY SEQUENCE starts after the [4] header of 2, 3 or 4 octets (81 n, 82 n n).
+    start = i + 2 if d[i + 1] < 0x80 else i + d[i + 1] - 0x7E
+    return KDCReq(MSG_TYPE[app], req_body_contents(d, start, s2, e2), padata, 5)
 
 
 def decode_kdc_rep(d: bytes) -> KDCRep:
@@ -481,7 +499,7 @@ def decode_kdc_rep(d: bytes) -> KDCRep:
     crealm, i = ctx_str(d, i, e, A3)
     cname, i = ctx_principal(d, i, e, A4)
     ticket, i = ctx_ticket(d, i, e, A5)
-    enc_part, i = ctx_body(d, i, e, A6, enc_data_body)
+    enc_part, i = ctx_enc_data(d, i, e, A6)
     if i != e:
         raise fail("unexpected extra data")
     return KDCRep(MSG_TYPE[app], crealm, cname, ticket, enc_part, padata, 5)
@@ -489,9 +507,9 @@ def decode_kdc_rep(d: bytes) -> KDCRep:
 
 def decode_enc_kdc_rep_part(d: bytes) -> EncKDCRepPart:
     app, s, e = _app(d, (0x79, 0x7A))
-    key, i = ctx_body(d, s, e, A0, key_body)
+    key, i = ctx_key(d, s, e, A0)
     last_req, i = ctx_seq_of(d, i, e, A1, last_req_body)
-    nonce, i = ctx_u32(d, i, e, A2)
+    nonce, i = ctx_int(d, i, e, A2, 0, UINT32_MAX)
     key_exp = starttime = renew_till = caddr = enc_pa = None
     if i < e and d[i] == A3:
         key_exp, i = ctx_time(d, i, e, A3)
@@ -524,13 +542,14 @@ def authenticator_body(d: bytes, s: int, e: int) -> Authenticator:
     cname, i = ctx_principal(d, i, e, A2)
     cksum = subkey = seq_number = ad = None
     if i < e and d[i] == A3:
-        cksum, i = ctx_body(d, i, e, A3, checksum_body)
-    cusec, i = ctx_usec(d, i, e, A4)
+        cksumtype, checksum, i = ctx_int_octets(d, i, e, A3)
+        cksum = Checksum(cksumtype, checksum)
+    cusec, i = ctx_int(d, i, e, A4, 0, USEC_MAX)
     ctime, i = ctx_time(d, i, e, A5)
     if i < e and d[i] == A6:
-        subkey, i = ctx_body(d, i, e, A6, key_body)
+        subkey, i = ctx_key(d, i, e, A6)
     if i < e and d[i] == A7:
-        seq_number, i = ctx_u32(d, i, e, A7)
+        seq_number, i = ctx_int(d, i, e, A7, 0, UINT32_MAX)
     if i < e:
         ad, i = ctx_seq_of(d, i, e, A8, ad_entry_body)
     if i != e:
@@ -544,7 +563,7 @@ def decode_ap_req(d: bytes) -> APReq:
     i = _msg_type(d, i, e, A1, app)
     options, i = ctx_flags(d, i, e, A2)
     ticket, i = ctx_ticket(d, i, e, A3)
-    authenticator, i = ctx_body(d, i, e, A4, enc_data_body)
+    authenticator, i = ctx_enc_data(d, i, e, A4)
     if i != e:
         raise fail("unexpected extra data")
     return APReq(options, ticket, authenticator, 5, MessageType.KRB_AP_REQ)
@@ -554,7 +573,7 @@ def decode_ap_rep(d: bytes) -> APRep:
     app, s, e = _app(d, (0x6F,))
     i = ctx_pvno(d, s, e, A0)
     i = _msg_type(d, i, e, A1, app)
-    enc_part, i = ctx_body(d, i, e, A2, enc_data_body)
+    enc_part, i = ctx_enc_data(d, i, e, A2)
     if i != e:
         raise fail("unexpected extra data")
     return APRep(enc_part, 5, MessageType.KRB_AP_REP)
@@ -565,7 +584,7 @@ def enc_ap_rep_part_body(d: bytes, s: int, e: int) -> EncAPRepPart:
     cusec, i = ctx_usec(d, i, e, A1)
     subkey = seq_number = None
     if i < e and d[i] == A2:
-        subkey, i = ctx_body(d, i, e, A2, key_body)
+        subkey, i = ctx_key(d, i, e, A2)
     if i < e:
         seq_number, i = ctx_u32(d, i, e, A3)
     if i != e:
