@@ -179,6 +179,18 @@ def key_seq(v: EncryptionKey) -> bytes:
     return e_i32(A0, v.keytype) + e_octets(A1, v.keyvalue)
 
 
+def e_key(tag: int, v: EncryptionKey) -> bytes:
+    """``[tag] EncryptionKey`` (the session key of every ticket and reply) in one step."""
+    if v.__class__ is EncryptionKey:
+        keytype, keyvalue = v.keytype, v.keyvalue
+        if keytype.__class__ is int and -128 <= keytype < 128 and keyvalue.__class__ is bytes:
+            n = len(keyvalue)
+            if n < 0x75:
+                # tag n+11 | 30 n+9 | A0 03 02 01 keytype | A1 n+2 04 n <keyvalue>, every length short
+                return bytes((tag, n + 11, T_SEQUENCE, n + 9, A0, 3, 2, 1, keytype & 0xFF, A1, n + 2, 4, n)) + keyvalue
+    return tlv2(tag, T_SEQUENCE, key_seq(v))
+
+
 def enc_data_seq(v: EncryptedData) -> bytes:
     if v.__class__ is not EncryptedData:
         _check(v, EncryptedData)
@@ -297,7 +309,7 @@ def enc_ticket_part_seq(v: EncTicketPart) -> bytes:
     return b"".join(
         (
             e_flags(A0, v.flags),
-            tlv2(A1, T_SEQUENCE, key_seq(v.key)),
+            e_key(A1, v.key),
             e_str(A2, v.crealm),
             e_principal(A3, v.cname),
             once(A4, v.transited, e_transited),
@@ -412,7 +424,7 @@ def enc_kdc_rep_part_tlv(v: EncKDCRepPart) -> bytes:
     tag = _app_tag(v.tag, (25, 26))
     body = b"".join(
         (
-            tlv2(A0, T_SEQUENCE, key_seq(v.key)),
+            e_key(A0, v.key),
             once(A1, v.last_req, e_last_req),
             e_u32(A2, v.nonce),
             b"" if v.key_expiration is None else e_time(A3, v.key_expiration),
@@ -444,7 +456,7 @@ def authenticator_seq(v: Authenticator) -> bytes:
             b"" if v.cksum is None else tlv2(A3, T_SEQUENCE, checksum_seq(v.cksum)),
             e_usec(A4, v.cusec),
             e_time(A5, v.ctime),
-            b"" if v.subkey is None else tlv2(A6, T_SEQUENCE, key_seq(v.subkey)),
+            b"" if v.subkey is None else e_key(A6, v.subkey),
             b"" if v.seq_number is None else e_u32(A7, v.seq_number),
             b"" if v.authorization_data is None else e_seq_of(A8, v.authorization_data, ad_entry_seq),
         )
@@ -481,7 +493,7 @@ def enc_ap_rep_part_seq(v: EncAPRepPart) -> bytes:
         (
             e_time(A0, v.ctime),
             e_usec(A1, v.cusec),
-            b"" if v.subkey is None else tlv2(A2, T_SEQUENCE, key_seq(v.subkey)),
+            b"" if v.subkey is None else e_key(A2, v.subkey),
             b"" if v.seq_number is None else e_u32(A3, v.seq_number),
         )
     )

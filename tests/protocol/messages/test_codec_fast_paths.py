@@ -188,3 +188,20 @@ def test_multi_octet_integers_read_inline(field: str, value: Any) -> None:
     else:
         with pytest.raises(DecodeError, match="non-minimal"):
             _der.ctx_int(d, 0, len(d), 0xA4, -(2**40), 2**40)
+
+
+@pytest.mark.parametrize("keytype", [-129, -128, 0, 18, 127, 128, 2**31 - 1])
+@pytest.mark.parametrize("size", [0, 1, 32, 115, 116, 117, 118, 200])
+def test_keys_encoded_in_one_step_match_the_reference(keytype: int, size: int) -> None:
+    """``[n] EncryptionKey`` built in one step (short lengths, one-octet keytype) or by the
+    general path: the reference's octets in every message that carries a key."""
+    key = t.EncryptionKey(keytype, blob(size))
+    for message in (
+        t.EncTicketPart(0, key, REALM, ALICE, t.TransitedEncoding(1, b""), NOW, NOW + 1),
+        t.EncKDCRepPart(key, (t.LastReqEntry(0, NOW),), 1, 0, NOW, NOW + 1, REALM, KRBTGT, tag=26),
+        t.Authenticator(REALM, ALICE, 0, NOW, subkey=key),
+        t.EncAPRepPart(NOW, 0, subkey=key),
+    ):
+        octets = codec.encode(message)
+        assert octets == reference.encode(message)
+        assert codec.decode(octets, type(message)) == message
