@@ -116,40 +116,11 @@ def audit_fields(audit: Any) -> dict[str, Any]:
 def request_fields(audit: Any, peer: str, transport: str, source: str, request_bytes: int,
                    reply: bytes | None, duration_ms: float) -> dict[str, Any]:
     """A request event's fields: ``audit_fields(audit)`` (result "dropped" when there is no
-    reply and the audit names no result) followed by the service's own.
-
-    Built in one dict display when ``audit`` has all of Audit's attributes and its values
-    are the usual ones (text or None, enctype numbers the table names); anything else
-    goes through audit_fields, so both ways give the same fields in the same order.
-    """
-    try:
-        request_type, client, service = audit.request_type, audit.client, audit.service
-        etypes, result, code, detail = audit.requested_etypes, audit.result, audit.error_code, audit.detail
-        reply_etype = _ETYPE_NAMES[audit.reply_etype] if audit.reply_etype is not None else None
-        ticket_etype = _ETYPE_NAMES[audit.ticket_etype] if audit.ticket_etype is not None else None
-        session_etype = _ETYPE_NAMES[audit.session_etype] if audit.session_etype is not None else None
-        etype_list = list(_ETYPE_LISTS[etypes])
-    except (AttributeError, KeyError, TypeError):  # TypeError: an unhashable value
-        fields = audit_fields(audit)
-    else:
-        fields = {
-            "request_type": request_type if request_type is None or type(request_type) is str else _plain(request_type),
-            "client": client if client is None or type(client) is str else _plain(client),
-            "service": service if service is None or type(service) is str else _plain(service),
-            "requested_etypes": etype_list,
-            "reply_etype": reply_etype,
-            "ticket_etype": ticket_etype,
-            "session_etype": session_etype,
-            "result": result if result is None or type(result) is str else _plain(result),
-            "error_code": None if code is None else _ERROR_NAMES.get(code) or _plain(code),
-            "detail": detail if detail is None or type(detail) is str else _plain(detail),
-            "peer": peer, "transport": transport, "source": source,
-            "request_bytes": request_bytes, "reply_bytes": 0 if reply is None else len(reply),
-            "duration_ms": duration_ms,
-        }
-        if reply is None and result is None:
-            fields["result"] = "dropped"
+    reply and the audit names no result) followed by the service's own."""
+    fields = plain_request_fields(audit, peer, transport, source, request_bytes, reply, duration_ms)
+    if fields is not None:
         return fields
+    fields = audit_fields(audit)
     if reply is None and fields["result"] is None:
         fields["result"] = "dropped"
     fields["peer"] = peer
@@ -159,6 +130,44 @@ def request_fields(audit: Any, peer: str, transport: str, source: str, request_b
     fields["reply_bytes"] = 0 if reply is None else len(reply)
     fields["duration_ms"] = duration_ms
     return fields
+
+
+_TEXT_TYPES = frozenset({str, type(None)})
+
+
+def plain_request_fields(audit: Any, peer: str, transport: str, source: str, request_bytes: int,
+                         reply: bytes | None, duration_ms: float) -> dict[str, Any] | None:
+    """``request_fields`` built in one dict display, for the usual audit: all of Audit's
+    attributes, its text exactly ``str`` or None, its enctype lists, enctypes and error code
+    ones the tables name. None for any other audit.
+
+    Every value of the fields returned is then an exact str, int, float or None, or a list
+    of str and int, which lets the log renderer skip its per-value walk.
+    """
+    try:
+        request_type, client, service = audit.request_type, audit.client, audit.service
+        result, code, detail = audit.result, audit.error_code, audit.detail
+        etypes = list(_ETYPE_LISTS[audit.requested_etypes])
+        reply_etype = _ETYPE_NAMES[audit.reply_etype] if audit.reply_etype is not None else None
+        ticket_etype = _ETYPE_NAMES[audit.ticket_etype] if audit.ticket_etype is not None else None
+        session_etype = _ETYPE_NAMES[audit.session_etype] if audit.session_etype is not None else None
+        error_code = _ERROR_NAMES[code] if code is not None else None
+    except (AttributeError, KeyError, TypeError):  # TypeError: an unhashable value
+        return None
+    if not (_TEXT_TYPES.issuperset(map(type, (request_type, client, service, result, detail,
+                                               peer, transport, source)))
+            and type(request_bytes) is int and type(duration_ms) is float):
+        return None
+    return {
+        "request_type": request_type, "client": client, "service": service,
+        "requested_etypes": etypes, "reply_etype": reply_etype, "ticket_etype": ticket_etype,
+        "session_etype": session_etype,
+        "result": "dropped" if reply is None and result is None else result,
+        "error_code": error_code, "detail": detail,
+        "peer": peer, "transport": transport, "source": source,
+        "request_bytes": request_bytes, "reply_bytes": 0 if reply is None else len(reply),
+        "duration_ms": duration_ms,
+    }
 
 
 def _text(value: Any) -> Any:
@@ -291,13 +300,16 @@ class Dispatcher:
     def _log_request(self, audit: Any, source: str, peer: str, transport: str,
                      started: float, reply: bytes | None, size: int) -> None:
         duration = round((_perf_counter() - started) * 1000, 3)
-        fields = request_fields(audit, peer, transport, source, size, reply, duration)
+        fields = plain_request_fields(audit, peer, transport, source, size, reply, duration)
+        plain = fields is not None
+        if not plain:
+            fields = request_fields(audit, peer, transport, source, size, reply, duration)
         request_type = getattr(audit, "request_type", None)
         name = _EVENT_BY_REQUEST_TYPE.get(request_type) if type(request_type) is str else None
         if name is None:
             name = event_name(request_type)
         if self._write_info is not None:
-            self._write_info(name, fields)
+            self._write_info(name, fields, plain)
         else:
             self._log.info(name, **fields)
 

@@ -217,3 +217,78 @@ def test_handler_returning_a_plain_awaitable():
         return await disp.dispatch(b"x", "a:1", "udp"), disp.in_flight
 
     assert asyncio.run(body()) == (b"ok:x", 0)
+
+
+def test_plain_fields_are_plain_and_render_as_the_checked_line():
+    """Whenever plain_request_fields answers, every value is an exact plain type (or a list
+    of them), so render_info's plain=True line is the line of its full check; audits with
+    other values (a str subclass, an enum, an unknown enctype) get None, never a guess."""
+    from enum import Enum
+
+    from kdc.logging import JsonEventRenderer
+    from kdc.service.dispatcher import plain_request_fields, request_fields
+
+    class Text(str):
+        pass
+
+    class Colour(Enum):
+        RED = 1
+
+    plain_types = {str, int, float, type(None)}
+    usual = [FakeAudit(), FakeAudit(reply_etype=None, error_code=6, result="KDC_ERR_C_PRINCIPAL_UNKNOWN"),
+             FakeAudit(requested_etypes=(18, 9999), client="\u00e9l\u00e8ve@TEST"), FakeAudit(result=None)]
+    odd = [FakeAudit(client=Text("alice@TEST")), FakeAudit(detail=Colour.RED), FakeAudit(reply_etype=9999),
+           FakeAudit(error_code=99999), FakeAudit(requested_etypes=tuple(range(40))), None]
+    renderer = JsonEventRenderer(lambda: 1_700_000_000.25)
+    for audit in usual:
+        request_fields(audit, "p:1", "udp", "kdc", 7, None, 0.5)  # fills the enctype-list table
+        fields = plain_request_fields(audit, "p:1", "udp", "kdc", 7, None, 0.5)
+        assert fields == request_fields(audit, "p:1", "udp", "kdc", 7, None, 0.5)
+        for value in fields.values():
+            assert type(value) in plain_types or (type(value) is list and {type(v) for v in value} <= plain_types)
+        assert renderer.render_info("kdc.as_req", fields, plain=True) == renderer.render_info("kdc.as_req", fields)
+    for audit in odd:
+        request_fields(audit, "p:1", "udp", "kdc", 7, None, 0.5)
+        assert plain_request_fields(audit, "p:1", "udp", "kdc", 7, None, 0.5) is None
+    assert plain_request_fields(FakeAudit(), Text("p:1"), "udp", "kdc", 7, None, 0.5) is None
+
+
+def test_dispatcher_json_line_is_logger_info_line():
+    """Under kdcd's JSON logging the dispatcher's request line (plain fast path and general
+    path alike) is the line get_logger().info writes for the same fields, in the same order."""
+    import io
+    import json
+
+    import structlog
+
+    from kdc.logging import configure_logging, get_logger
+
+    class Text(str):
+        pass
+
+    stream = io.StringIO()
+    configure_logging("json", "info", stream=stream)
+    try:
+        log = get_logger()
+        for audit in (FakeAudit(), FakeAudit(client=Text("bob@TEST"), reply_etype=9999)):
+            async def handler(data, audit=audit):
+                return b"reply", audit
+
+            disp = Dispatcher(handler, error_reply, logger=log, lookaside=LookasideCache(60))
+            for _ in range(2):  # the second time from the tables the first one filled
+                stream.seek(0), stream.truncate()
+                assert disp.dispatch_now(b"x%d" % _, "a:1", "udp") == (True, b"reply")
+                written = stream.getvalue()
+                line = json.loads(written)
+                fields = {k: v for k, v in line.items() if k not in ("timestamp", "level", "event")}
+                stream.seek(0), stream.truncate()
+                log.info(line["event"], **fields)
+                assert _without_timestamp(stream.getvalue()) == _without_timestamp(written)
+    finally:
+        structlog.reset_defaults()
+
+
+def _without_timestamp(line):
+    import re
+
+    return re.sub(r'^\{"timestamp":"[^"]*",', "{", line)

@@ -5,6 +5,8 @@ import json
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import structlog
 
 from kdc.logging import REDACTED, configure_logging, get_logger, is_secret_name, redact_secrets
@@ -281,3 +283,31 @@ def test_render_info_takes_the_shortcut_for_the_request_event(monkeypatch):
     monkeypatch.setattr(JsonEventRenderer, "__call__", general)
     line = renderer.render_info("kdc.as_req", {k: v for k, v in REQUEST_EVENT.items() if k != "event"})
     assert json.loads(line)["client"] == "alice@EXAMPLE.TEST"
+
+
+def _stamp_text_per_event(now):
+    """IsoTimeStamper's text computed from scratch for one clock reading (the formula it keeps
+    per second), for the differential test below."""
+    import datetime
+
+    second = int(now // 1)
+    prefix = datetime.datetime.fromtimestamp(second, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    micro = min(999_999, round((now - second) * 1_000_000))
+    return f"{prefix}.{micro:06d}Z" if micro else prefix + "Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(
+    st.floats(min_value=0, max_value=4e9, allow_nan=False),
+    st.integers(1_700_000_000, 1_700_000_003).map(float),
+    st.sampled_from([1_700_000_000.9999995, 1_700_000_000.9999994, 1_700_000_001.0000005,
+                     1_699_999_999.9999999, 1e-7, 0.5]),
+), min_size=1, max_size=20))
+def test_iso_timestamper_kept_second_gives_the_same_text(readings):
+    """However the clock moves (same second, next second, backwards, fractions that round up
+    to a whole second), the text built from the kept second is the per-event formula's."""
+    from kdc.logging import IsoTimeStamper
+
+    clock = iter(readings)
+    stamper = IsoTimeStamper(clock=lambda: next(clock))
+    assert [stamper.text() for _ in readings] == [_stamp_text_per_event(r) for r in readings]
