@@ -237,7 +237,10 @@ class Dispatcher:
             self._busy()
             return False, self._answer_duplicate(shared, data, peer, transport, started)
         else:
-            running = self._handler(data)
+            try:
+                running = self._handler(data)
+            except Exception as exc:  # failed before making its coroutine: the same error path
+                running = _raising(exc)
             if type(running) is not _CoroutineType:
                 running = _awaiting(running)
             try:
@@ -265,7 +268,7 @@ class Dispatcher:
         answered = False
         try:
             try:
-                reply, audit = await _resume(running, waiting_on)
+                reply, audit = await resume_coroutine(running, waiting_on)
             except Exception as exc:
                 reply, audit = self._handler_failed(exc, data)
             if reply is not None:
@@ -337,8 +340,12 @@ async def _awaiting(awaitable: Any) -> Any:
     return await awaitable
 
 
+async def _raising(exc: Exception) -> Any:
+    raise exc
+
+
 @types.coroutine
-def _resume(coro: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
+def resume_coroutine(coro: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
     """``yield from coro`` for a coroutine already advanced to ``waiting_on`` (PEP 380's expansion)."""
     while True:
         try:

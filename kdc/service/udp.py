@@ -8,8 +8,6 @@ cache, so that retry is answered without running the exchange (or a lockout coun
 from __future__ import annotations
 
 import asyncio
-import types
-from collections.abc import Generator
 from typing import Any
 
 from twisted.internet import udp
@@ -17,7 +15,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.protocol import DatagramProtocol
 from twisted.python.failure import Failure
 
-from kdc.service.dispatcher import Dispatcher
+from kdc.service.dispatcher import Dispatcher, resume_coroutine
 from protocol.constants import ErrorCode
 
 
@@ -55,28 +53,7 @@ def step_coroutine(coro: Any) -> tuple[bool, Any]:
 
 
 async def _finish(coro: Any, waiting_on: Any) -> Any:
-    return await _resume(coro, waiting_on)
-
-
-@types.coroutine
-def _resume(coro: Any, waiting_on: Any) -> Generator[Any, Any, Any]:
-    """``yield from coro`` for a coroutine already advanced to ``waiting_on`` (PEP 380's expansion)."""
-    while True:
-        try:
-            sent = yield waiting_on
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:  # cancellation reaches the coroutine where it waits
-            try:
-                waiting_on = coro.throw(exc)
-            except StopIteration as done:
-                return done.value
-        else:
-            try:
-                waiting_on = coro.send(sent)
-            except StopIteration as done:
-                return done.value
+    return await resume_coroutine(coro, waiting_on)
 
 
 class KDCDatagramProtocol(DatagramProtocol):

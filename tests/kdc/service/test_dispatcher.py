@@ -292,3 +292,17 @@ def _without_timestamp(line):
     import re
 
     return re.sub(r'^\{"timestamp":"[^"]*",', "{", line)
+
+
+def test_handler_failing_before_its_coroutine_becomes_generic_error():
+    """A handler that raises when called (not inside its coroutine) gets the same treatment:
+    KRB_ERR_GENERIC on the wire, the error events, nothing left in flight."""
+    def handler(data):
+        raise RuntimeError("handler bug")
+
+    log = RecordingLog()
+    disp = Dispatcher(handler, error_reply, logger=log, lookaside=LookasideCache(60))
+    assert disp.dispatch_now(b"x", "a:1", "udp") == (True, error_reply(ErrorCode.KRB_ERR_GENERIC, None))
+    assert log.named("kdc.handler_failed")[0]["error"] == "RuntimeError"
+    assert log.named("kdc.request")[0]["error_code"] == "KRB_ERR_GENERIC"
+    assert disp.in_flight == 0 and not disp._pending
