@@ -344,15 +344,10 @@ def info_writer(logger: Any) -> Callable[..., None] | None:
     same ``JsonEventRenderer`` (hence the same redaction) renders the line. A later
     ``configure_logging`` is not followed, as structlog's cached loggers do not follow it.
     """
-    if _configured is None or type(logger) is not structlog._config.BoundLoggerLazyProxy:
+    if not _is_configured_proxy(logger):
         return None
     processors, writer, level = _configured
-    plain = (getattr(logger, "_logger", 1) is None and getattr(logger, "_processors", 1) is None
-             and getattr(logger, "_wrapper_class", 1) is None and getattr(logger, "_context_class", 1) is None
-             and getattr(logger, "_initial_values", 1) == {})
-    if not plain or structlog.get_config()["processors"] is not processors or level > logging.INFO:
-        return None
-    if len(processors) != 1 or type(processors[0]) is not JsonEventRenderer:
+    if level > logging.INFO or len(processors) != 1 or type(processors[0]) is not JsonEventRenderer:
         return None
     render, write = processors[0].render_info, writer.write_line
 
@@ -360,6 +355,25 @@ def info_writer(logger: Any) -> Callable[..., None] | None:
         write(render(event, fields, plain))
 
     return info
+
+
+def info_filtered(logger: Any) -> bool:
+    """True when ``logger.info(...)`` is known to write nothing: ``logger`` is
+    ``get_logger()``'s plain proxy under the set-up ``configure_logging`` made, at a level
+    above info. False for any other logger (it may write). Like ``info_writer``, a later
+    ``configure_logging`` is not followed."""
+    return _is_configured_proxy(logger) and _configured[2] > logging.INFO
+
+
+def _is_configured_proxy(logger: Any) -> bool:
+    """``logger`` is get_logger()'s proxy without bound values, processors or wrapper of its
+    own, and structlog still runs the processors configure_logging set up."""
+    if _configured is None or type(logger) is not structlog._config.BoundLoggerLazyProxy:
+        return False
+    plain = (getattr(logger, "_logger", 1) is None and getattr(logger, "_processors", 1) is None
+             and getattr(logger, "_wrapper_class", 1) is None and getattr(logger, "_context_class", 1) is None
+             and getattr(logger, "_initial_values", 1) == {})
+    return plain and structlog.get_config()["processors"] is _configured[0]
 
 
 def get_logger(name: str = "kdcd") -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Generator
 from enum import Enum
 from typing import Any
 
-from kdc.logging import info_writer
+from kdc.logging import info_filtered, info_writer
 from kdc.service.lookaside import LookasideCache, request_digest
 from protocol.constants import EncType, ErrorCode, MessageType
 
@@ -192,6 +192,8 @@ class Dispatcher:
         # The request event straight to kdcd's JSON renderer and stream when ``logger`` is
         # the one configure_logging made (same line, same redaction), else logger.info.
         self._write_info = info_writer(logger)
+        # At a level above info the request event is never built (nothing would be written).
+        self._log_requests = not info_filtered(logger)
         self.lookaside = lookaside if lookaside is not None else LookasideCache(0)
         # Requests being answered that had to wait; a future only once a duplicate waits
         # for the answer. A request answered without waiting never appears here: no other
@@ -302,6 +304,8 @@ class Dispatcher:
 
     def _log_request(self, audit: Any, source: str, peer: str, transport: str,
                      started: float, reply: bytes | None, size: int) -> None:
+        if not self._log_requests:
+            return
         # Whole microseconds as milliseconds: round(seconds * 1000, 3) without its decimal rounding.
         duration = round((_perf_counter() - started) * 1_000_000) / 1000
         fields = plain_request_fields(audit, peer, transport, source, size, reply, duration)

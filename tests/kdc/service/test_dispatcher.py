@@ -306,3 +306,31 @@ def test_handler_failing_before_its_coroutine_becomes_generic_error():
     assert log.named("kdc.handler_failed")[0]["error"] == "RuntimeError"
     assert log.named("kdc.request")[0]["error_code"] == "KRB_ERR_GENERIC"
     assert disp.in_flight == 0 and not disp._pending
+
+
+def test_request_event_not_built_when_info_is_filtered(monkeypatch):
+    """At level warning the request event is neither built nor written, and the reply is the
+    same; at level info, or with any other logger, it is."""
+    import io
+
+    import structlog
+
+    from kdc.logging import configure_logging, get_logger
+    from kdc.service import dispatcher as module
+
+    built = []
+    real = module.plain_request_fields
+    monkeypatch.setattr(module, "plain_request_fields", lambda *a: built.append(1) or real(*a))
+    for level, writes in (("warning", False), ("info", True)):
+        stream = io.StringIO()
+        configure_logging("json", level, stream=stream)
+        try:
+            disp = Dispatcher(EchoHandler(), error_reply, logger=get_logger(), lookaside=LookasideCache(60))
+            built.clear()
+            assert disp.dispatch_now(b"req", "a:1", "udp") == (True, b"reply:req")
+            assert bool(stream.getvalue()) is writes and bool(built) is writes
+        finally:
+            structlog.reset_defaults()
+    disp, log = make(EchoHandler())  # a logger that is not configure_logging's: always told
+    disp.dispatch_now(b"req", "a:1", "udp")
+    assert log.named("kdc.as_req")

@@ -311,3 +311,24 @@ def test_iso_timestamper_kept_second_gives_the_same_text(readings):
     clock = iter(readings)
     stamper = IsoTimeStamper(clock=lambda: next(clock))
     assert [stamper.text() for _ in readings] == [_stamp_text_per_event(r) for r in readings]
+
+
+def test_info_filtered_only_for_the_configured_proxy_above_info():
+    """info_filtered is True only for get_logger()'s proxy under configure_logging at a level
+    above info; any other logger or set-up may write, so it is False."""
+    from kdc.logging import info_filtered
+
+    try:
+        configure_logging("json", "warning", stream=io.StringIO())
+        assert info_filtered(get_logger())
+        assert not info_filtered(structlog.get_logger("kdcd", peer="x"))
+        assert not info_filtered(object())
+        configure_logging("console", "error", stream=io.StringIO())
+        assert info_filtered(get_logger())
+        configure_logging("json", "info", stream=io.StringIO())
+        assert not info_filtered(get_logger())
+        configure_logging("json", "warning", stream=io.StringIO())
+        structlog.configure(processors=[structlog.processors.JSONRenderer()])
+        assert not info_filtered(get_logger())
+    finally:
+        structlog.reset_defaults()
