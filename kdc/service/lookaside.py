@@ -58,8 +58,9 @@ class LookasideCache:
         entry = self._entries.get(digest)
         if entry is None:
             return None
-        if entry[0] <= self._clock():
-            self._expire()
+        now = self._clock()
+        if entry[0] <= now:
+            self._expire(now)
             self._forget(digest)
             return None
         self.hits += 1
@@ -87,10 +88,8 @@ class LookasideCache:
         if entry is not None:
             self.size -= len(entry[1])
 
-    def _expire(self, now: float | None = None) -> None:
+    def _expire(self, now: float) -> None:
         """Drop expired entries from the front (insertion order is expiry order)."""
-        if now is None:
-            now = self._clock()
         entries = self._entries
         while entries:
             digest, (expires, reply, _) = next(iter(entries.items()))
