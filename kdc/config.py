@@ -43,9 +43,9 @@ class DatabaseConfig:
     """[database]: where principals live, and which per-request bookkeeping the KDC writes.
 
     ``disable_last_success`` and ``disable_lockout`` are MIT's [dbmodules] options of the
-    same names: a successful pre-authenticated AS exchange stamps ``last_success`` (one
-    database write per login), a wrong key bumps ``fail_auth_count``/``last_failed``;
-    either can be turned off to spare the write.
+    same names: a successful pre-authenticated AS exchange stamps ``last_success`` (kdcd
+    writes the stamps once a second, see ``kdc.db.sqlite``), a wrong key bumps
+    ``fail_auth_count``/``last_failed`` at once; either can be turned off to spare the write.
     """
 
     url: str = "sqlite:///var/lib/kdcd/principals.sqlite3"
