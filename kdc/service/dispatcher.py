@@ -116,10 +116,8 @@ def audit_fields(audit: Any) -> dict[str, Any]:
 def request_fields(audit: Any, peer: str, transport: str, source: str, request_bytes: int,
                    reply: bytes | None, duration_ms: float) -> dict[str, Any]:
     """A request event's fields: ``audit_fields(audit)`` (result "dropped" when there is no
-    reply and the audit names no result) followed by the service's own."""
-    fields = plain_request_fields(audit, peer, transport, source, request_bytes, reply, duration_ms)
-    if fields is not None:
-        return fields
+    reply and the audit names no result) followed by the service's own.
+    ``plain_request_fields`` is the same event in one step, for the usual audit."""
     fields = audit_fields(audit)
     if reply is None and fields["result"] is None:
         fields["result"] = "dropped"

@@ -145,7 +145,7 @@ def test_request_fields_match_audit_fields_for_odd_audits():
     usual and unusual audits (unknown or enum enctypes, lists, missing attributes, None)."""
     from enum import Enum
 
-    from kdc.service.dispatcher import request_fields
+    from kdc.service.dispatcher import plain_request_fields, request_fields
     from protocol.constants import EncType
 
     class Colour(Enum):
@@ -172,6 +172,8 @@ def test_request_fields_match_audit_fields_for_odd_audits():
                 got = request_fields(audit, "p:1", "udp", "kdc", 7, reply, 0.5)
                 want = _expected_fields(audit, reply)
                 assert got == want and list(got) == list(want), (audit, reply)
+                fast = plain_request_fields(audit, "p:1", "udp", "kdc", 7, reply, 0.5)
+                assert fast is None or (fast == want and list(fast) == list(want)), (audit, reply)
 
 
 def test_answer_at_once_and_answer_after_a_wait_log_the_same_event():
