@@ -58,7 +58,6 @@ class AsResult:
 
 async def handle_as(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit: Audit) -> bytes:
     """Gather, decide, issue; record failed and successful pre-authentication in the store."""
-    audit.request_type = "AS"
     snap = await gather_as(req, raw, ctx)
     audit.client = principal_text(snap.client.principal)
     database = ctx.config.database

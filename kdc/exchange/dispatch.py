@@ -17,11 +17,13 @@ from protocol.errors import DecodeError
 from protocol.messages import KDCReq, decode, peek_application_tag
 from protocol.principal import Principal
 
+from kdc.exchange.as_req import handle_as
 from kdc.exchange.audit import Audit
 from kdc.exchange.context import KDCContext, MasterKey
 from kdc.exchange.errors import KDCError, WrongRealm
 from kdc.exchange.names import name_text
 from kdc.exchange.reply import build_krb_error, render_error
+from kdc.exchange.tgs_req import handle_tgs
 
 __all__ = ["KDCContext", "MasterKey", "Audit", "handle_request", "build_error_reply"]
 
@@ -29,15 +31,11 @@ Handler = Callable[[KDCReq, bytes, KDCContext, float, Audit], Awaitable[bytes]]
 
 _KERBEROS_TAGS = frozenset(int(t) for t in ApplicationTag)
 
-
-def _handlers() -> dict[int, tuple[str, Handler]]:
-    from kdc.exchange.as_req import handle_as
-    from kdc.exchange.tgs_req import handle_tgs
-
-    return {MessageType.KRB_AS_REQ: ("AS", handle_as), MessageType.KRB_TGS_REQ: ("TGS", handle_tgs)}
-
-
-_HANDLERS: dict[int, tuple[str, Handler]] = {}
+# APPLICATION tag -> (audit request_type, handler); the decoder makes msg-type equal the tag.
+_HANDLERS: dict[int, tuple[str, Handler]] = {
+    int(MessageType.KRB_AS_REQ): ("AS", handle_as),
+    int(MessageType.KRB_TGS_REQ): ("TGS", handle_tgs),
+}
 
 
 async def handle_request(data: bytes, ctx: KDCContext) -> tuple[bytes | None, Audit]:
@@ -53,21 +51,19 @@ async def handle_request(data: bytes, ctx: KDCContext) -> tuple[bytes | None, Au
 
 
 async def _dispatch(data: bytes, ctx: KDCContext, now: float, audit: Audit) -> bytes | None:
-    if not _HANDLERS:
-        _HANDLERS.update(_handlers())
     try:
         tag = peek_application_tag(data)
     except DecodeError:
         tag = None
-    if tag not in _HANDLERS:
+    found = _HANDLERS.get(tag)  # type: ignore[arg-type]
+    if found is None:
         return _not_a_request(tag, ctx, now, audit)
-    audit.request_type = _HANDLERS[tag][0]
+    audit.request_type, handler = found
     try:
         req = decode(data, KDCReq)
     except DecodeError as exc:
         # The decoder refuses pvno != 5; _undecodable tells that case apart (BAD_PVNO).
         return _undecodable(data, exc, ctx, now, audit)
-    _, handler = _HANDLERS[int(req.msg_type)]
     return await _run(handler, req, data, ctx, now, audit)
 
 

@@ -55,7 +55,6 @@ class TgsResult:
 
 async def handle_tgs(req: KDCReq, raw: bytes, ctx: KDCContext, now: float, audit: Audit) -> bytes:
     """Gather, decide, issue; errors name the TGT's client once the TGT is open (MIT)."""
-    audit.request_type = "TGS"
     snap = await gather_tgs(req, ctx)
     client = snap.client_name
     audit.client = principal_text(client)
