@@ -58,46 +58,30 @@ def redact_value(value: Any, depth: int = 0) -> Any:
     Raw bytes in an event are never useful to an operator and may be key material or a
     ticket's encrypted part, so they become a length only.
     """
-    kind = type(value)
-    if kind in _PLAIN_TYPES:
+    if type(value) in _PLAIN_TYPES:
         return value
-    if (kind is list or kind is tuple) and depth <= 8 and _PLAIN_TYPES.issuperset(map(type, value)):
-        return value  # the request event's enctype list: nothing to walk
     if depth > 8:
         return REDACTED
-    if kind in (bytes, bytearray, memoryview):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         return f"[{len(value)} bytes]"
     if isinstance(value, Mapping):
         return {k: (REDACTED if is_secret_name(str(k)) else redact_value(v, depth + 1))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        if all(type(v) in _PLAIN_TYPES for v in value):
-            return value
+        if _PLAIN_TYPES.issuperset(map(type, value)):
+            return value  # an enctype list and the like: nothing to walk
         return [redact_value(v, depth + 1) for v in value]
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return f"[{len(value)} bytes]"
     if any(hasattr(value, attr) for attr in _SECRET_ATTRIBUTES):
         return REDACTED
     return value
 
 
-# is_secret_name's answers by field name, looked up without a function call per field
-# (an event has a fixed set of names; a bounded table keeps odd callers from growing it).
-_NAME_IS_SECRET: dict[str, bool] = {}
-
-
 def redact_secrets(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
     """structlog processor: redact fields named like secrets and raw bytes anywhere."""
-    verdicts = _NAME_IS_SECRET
     for name, value in event_dict.items():
         if name == "event":
             continue
-        secret = verdicts.get(name)
-        if secret is None:
-            secret = is_secret_name(name)
-            if len(verdicts) < 4096:
-                verdicts[name] = secret
-        if secret:
+        if is_secret_name(name):
             event_dict[name] = REDACTED
         elif type(value) not in _PLAIN_TYPES:
             event_dict[name] = redact_value(value)
@@ -293,12 +277,6 @@ class LineWriter:
     fatal = failure = err = error = critical = exception = msg
 
 
-def _renderer(fmt: str) -> Any:
-    if fmt == "console":
-        return structlog.dev.ConsoleRenderer(colors=False, sort_keys=False)
-    return structlog.processors.JSONRenderer(sort_keys=False)
-
-
 def _processors(fmt: str) -> list[Any]:
     if fmt != "console":
         return [JsonEventRenderer()]
@@ -308,7 +286,7 @@ def _processors(fmt: str) -> list[Any]:
         structlog.processors.format_exc_info,
         redact_secrets,
         _headline_first,
-        _renderer(fmt),
+        structlog.dev.ConsoleRenderer(colors=False, sort_keys=False),
     ]
 
 
