@@ -172,11 +172,8 @@ def ctx_int(d: bytes, i: int, end: int, tag: int, lo: int = INT32_MIN, hi: int =
         if v < lo or v > hi:
             raise fail(f"INTEGER {v} out of range")
         return v, i + 4 + n
-    s, e = hdr(d, i, end, tag)
-    s2, e2 = hdr(d, s, e, T_INTEGER)
-    if e2 != e:
-        raise fail("unexpected extra data")
-    return int_at(d, s2, e2, lo, hi), e
+    s, e = explicit(d, i, end, tag, T_INTEGER)
+    return int_at(d, s, e, lo, hi), e
 
 
 ctx_i32 = ctx_int  # ``[tag] Int32``; an alias, not a wrapper, to save a call per field
@@ -269,22 +266,13 @@ def gstr_list(d: bytes, s: int, e: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def gstr_at(d: bytes, i: int, end: int) -> tuple[str, int]:
-    """A KerberosString (GeneralString) element at ``i``, decoded as strict UTF-8."""
-    s, e = hdr(d, i, end, T_GENSTRING)
-    return d[s:e].decode("utf-8"), e
-
-
 def ctx_str(d: bytes, i: int, end: int, tag: int) -> tuple[str, int]:
-    """``[tag] KerberosString``."""
+    """``[tag] KerberosString`` (GeneralString), decoded as strict UTF-8."""
     n = d[i + 1]
     if d[i] == tag and n < 0x80 and d[i + 2] == T_GENSTRING and d[i + 3] == n - 2 and i + 2 + n <= end:
         return d[i + 4 : i + 2 + n].decode("utf-8"), i + 2 + n
-    s, e = hdr(d, i, end, tag)
-    v, e2 = gstr_at(d, s, e)
-    if e2 != e:
-        raise fail("unexpected extra data")
-    return v, e
+    s, e = explicit(d, i, end, tag, T_GENSTRING)
+    return d[s:e].decode("utf-8"), e
 
 
 _time_cache: dict[bytes, int] = {}
@@ -298,10 +286,7 @@ def ctx_time(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
         if v is None:
             v = _parse_time(raw)
         return v, i + 19
-    s, e = hdr(d, i, end, tag)
-    s2, e2 = hdr(d, s, e, T_GENTIME)
-    if e2 != e:
-        raise fail("unexpected extra data")
+    explicit(d, i, end, tag, T_GENTIME)  # raises for a broken header; else the length is wrong
     raise fail("KerberosTime must be 15 octets YYYYMMDDHHMMSSZ")
 
 
@@ -332,10 +317,7 @@ def ctx_flags(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
     """
     if d[i] == tag and d[i + 1] == 7 and d[i + 2] == T_BITSTRING and d[i + 3] == 5 and d[i + 4] == 0 and i + 9 <= end:
         return int.from_bytes(d[i + 5 : i + 9], "big"), i + 9
-    s, e = hdr(d, i, end, tag)
-    s2, e2 = hdr(d, s, e, T_BITSTRING)
-    if e2 != e:
-        raise fail("unexpected extra data")
+    explicit(d, i, end, tag, T_BITSTRING)  # raises for a broken header; else the length is wrong
     raise fail("KerberosFlags must be a BIT STRING of exactly 32 bits")
 
 
