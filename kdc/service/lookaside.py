@@ -39,16 +39,11 @@ class LookasideCache:
         self.size = 0  # bytes of cached replies
         self._clock = clock or time.monotonic
         self._entries: OrderedDict[bytes, tuple[float, bytes, Any]] = OrderedDict()
-        self.hits = 0
         # No entry expires before this moment (a lower bound, set by _expire).
         self._trim_at = float("-inf")
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    @property
-    def enabled(self) -> bool:
-        return self.window > 0 and self.max_entries > 0
 
     def get(self, digest: bytes) -> tuple[bytes, Any] | None:
         """The cached (reply, audit) for ``digest``, or None when absent or expired."""
@@ -63,7 +58,6 @@ class LookasideCache:
             self._expire(now)
             self._forget(digest)
             return None
-        self.hits += 1
         return entry[1], entry[2]
 
     def put(self, digest: bytes, reply: bytes, audit: Any = None) -> None:
