@@ -17,7 +17,6 @@ Versions 1 and 2 (host byte order, last written in the 1990s) are refused.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from protocol.constants import NameType
@@ -230,8 +229,3 @@ def _build_credential(c: Credential, version: int) -> bytes:
         struct.pack(">I", len(addrs)), *addrs, struct.pack(">I", len(ads)), *ads,
         _data(c.ticket), _data(c.second_ticket),
     ])
-
-
-def build_credentials(creds: Iterable[Credential]) -> bytes:
-    """Credentials alone, version 4 layout (for appending to an existing cache file)."""
-    return b"".join(_build_credential(c, 4) for c in creds)
