@@ -35,21 +35,13 @@ def run_coroutine(coro: Any) -> Deferred:
     asyncio task at that point and carries on exactly as if the task had started it.
     """
     try:
-        finished, value = step_coroutine(coro)
+        waiting_on = coro.send(None)
+        task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
+    except StopIteration as done:
+        return succeed(done.value)
     except BaseException:
         return fail()
-    return succeed(value) if finished else value
-
-
-def step_coroutine(coro: Any) -> tuple[bool, Any]:
-    """``(True, result)`` when ``coro`` ran to its end at once, else ``(False, Deferred)``
-    of its result, the rest running in an asyncio task; raises what ``coro`` raised."""
-    try:
-        waiting_on = coro.send(None)
-    except StopIteration as done:
-        return True, done.value
-    task = asyncio.get_running_loop().create_task(_finish(coro, waiting_on))
-    return False, Deferred.fromFuture(task)
+    return Deferred.fromFuture(task)
 
 
 async def _finish(coro: Any, waiting_on: Any) -> Any:
