@@ -118,24 +118,16 @@ def parse_ccache(data: bytes) -> CCache:
 
 
 def _parse_header(r: ByteReader) -> tuple[int, int] | None:
-    length = _bounded(r.u16(), r)
-    header = ByteReader(r.data, r.pos, r.pos + length, what="ccache header")
-    r.pos = header.end
+    header = r.sub(r.u16(), "ccache header")
     offset = None
     while header.remaining:
         tag = header.u16()
-        value = ByteReader(header.take(header.u16()), what="ccache header field")
+        value = header.sub(header.u16(), "ccache header field")
         if tag == _HEADER_KDC_OFFSET:
             if value.remaining != 8:
                 raise FileFormatError("ccache KDC time offset field is not 8 bytes")
             offset = (value.i32(), value.i32())
     return offset
-
-
-def _bounded(length: int, r: ByteReader) -> int:
-    if length > r.remaining:
-        raise FileFormatError(f"ccache truncated: {length} bytes announced, {r.remaining} left")
-    return length
 
 
 def _count(r: ByteReader, min_item_size: int) -> int:
@@ -149,19 +141,12 @@ def _count(r: ByteReader, min_item_size: int) -> int:
 def _parse_principal(r: ByteReader) -> Principal:
     name_type = r.i32()
     count = _count(r, 4)
-    realm = _text32(r)
-    components = tuple(_text32(r) for _ in range(count))
+    realm = r.text32()
+    components = tuple(r.text32() for _ in range(count))
     try:
         return Principal(name_type, components, realm)
     except PrincipalParseError as exc:
         raise FileFormatError(f"ccache principal: {exc}") from None
-
-
-def _text32(r: ByteReader) -> str:
-    try:
-        return r.counted32().decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFormatError("ccache: a name that is not UTF-8") from None
 
 
 def _parse_credential(r: ByteReader, version: int) -> Credential:

@@ -63,13 +63,22 @@ class ByteReader:
     def remaining(self) -> int:
         return self.end - self.pos
 
-    def take(self, n: int) -> bytes:
+    def _advance(self, n: int) -> int:
+        """Move past the next ``n`` bytes; return where they start."""
         if n < 0 or n > self.remaining:
             raise FileFormatError(f"{self.what} truncated: {n} bytes wanted at offset {self.pos}, "
                                   f"{self.remaining} left")
-        chunk = bytes(self.data[self.pos:self.pos + n])
         self.pos += n
-        return chunk
+        return self.pos - n
+
+    def take(self, n: int) -> bytes:
+        start = self._advance(n)
+        return bytes(self.data[start:start + n])
+
+    def sub(self, n: int, what: str) -> ByteReader:
+        """A reader over the next ``n`` bytes (a record, a header), which this one moves past."""
+        start = self._advance(n)
+        return ByteReader(self.data, start, start + n, self.order, what)
 
     def _unpack(self, fmt: str) -> int:
         size = struct.calcsize(fmt)
@@ -97,14 +106,16 @@ class ByteReader:
         return self.take(self.u32())
 
     def text16(self) -> str:
-        return _decode_text(self.counted16(), self.what)
+        return self._text(self.counted16())
 
+    def text32(self) -> str:
+        return self._text(self.counted32())
 
-def _decode_text(raw: bytes, what: str) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise FileFormatError(f"{what}: a name that is not UTF-8") from None
+    def _text(self, raw: bytes) -> str:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FileFormatError(f"{self.what}: a name that is not UTF-8") from None
 
 
 def parse_keytab(data: bytes) -> list[KeytabEntry]:
@@ -124,16 +135,8 @@ def parse_keytab(data: bytes) -> list[KeytabEntry]:
         if length < 0:
             outer.take(-length)  # a deleted record
             continue
-        record = ByteReader(data, outer.pos, outer.pos + _checked_len(length, outer), order, "keytab entry")
-        outer.pos = record.end
-        entries.append(_parse_entry(record, version))
+        entries.append(_parse_entry(outer.sub(length, "keytab entry"), version))
     return entries
-
-
-def _checked_len(length: int, reader: ByteReader) -> int:
-    if length > reader.remaining:
-        raise FileFormatError(f"keytab truncated: record of {length} bytes, {reader.remaining} left")
-    return length
 
 
 def _parse_entry(r: ByteReader, version: int) -> KeytabEntry:
