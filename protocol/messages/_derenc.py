@@ -14,6 +14,7 @@ from typing import Any
 
 from protocol.errors import EncodeError
 from protocol.messages._der import (
+    _SHORT,
     T_SEQUENCE,
     e_flags,
     e_i32,
@@ -80,7 +81,7 @@ def _seq_tlv(content: bytes) -> bytes:
     return _SEQ_SHORT[n] + content if n < 0x80 else tlv(T_SEQUENCE, content)
 
 
-_SEQ_SHORT = [bytes((T_SEQUENCE, n)) for n in range(0x80)]
+_SEQ_SHORT = _SHORT[T_SEQUENCE]
 
 
 def e_seq_of(tag: int, items: Iterable[Any], enc: SeqEnc) -> bytes:
@@ -117,40 +118,20 @@ def whole_seq(enc: SeqEnc, tag: int = T_SEQUENCE) -> Callable[[Any], bytes]:
 # ----------------------------------------------------------------- small types
 
 
-# Encoded PrincipalNames by (name-type, name-string): the same few names (krbtgt/REALM,
-# the client, the service) are in every reply. Bounded; consulted only for values whose
-# parts are exactly int and str, so that an equal bool or str subclass is still checked.
-_principal_cache: dict[tuple[int, tuple[str, ...]], bytes] = {}
-
-
 def principal_seq(v: PrincipalName) -> bytes:
     if v.__class__ is not PrincipalName:
         _check(v, PrincipalName)
     names = v.name_string
-    name_type = v.name_type
-    plain = name_type.__class__ is int and names.__class__ is tuple and len(names) <= 2
-    if plain:
-        for n in names:
-            if n.__class__ is not str:
-                plain = False
-        if plain:
-            key = (name_type, names)
-            cached = _principal_cache.get(key)
-            if cached is not None:
-                return cached
-    if isinstance(names, (tuple, list)):
-        content = b"".join([gstr_tlv(n) for n in names])
-    else:
+    if not isinstance(names, (tuple, list)):
         raise EncodeError("name-string must be a tuple of str")
-    out = e_i32(A0, name_type) + tlv2(A1, T_SEQUENCE, content)
-    if plain:
-        if len(_principal_cache) >= 4096:
-            _principal_cache.clear()
-        _principal_cache[key] = out
-    return out
+    content = b"".join([gstr_tlv(n) for n in names])
+    return e_i32(A0, v.name_type) + tlv2(A1, T_SEQUENCE, content)
 
 
-# ``[tag] PrincipalName`` elements, by the same exact keys plus the tag.
+# Encoded ``[tag] PrincipalName`` elements by (tag, name-type, name-string): the same few
+# names (krbtgt/REALM, the client, the service) are in every reply. Bounded; consulted
+# only for values whose parts are exactly int and str, so that an equal bool or str
+# subclass is still checked.
 _ctx_principal_cache: dict[tuple[int, int, tuple[str, ...]], bytes] = {}
 
 
