@@ -36,7 +36,15 @@ class PrincipalParseError(ProtocolError, ValueError):
 
 
 class FramingError(ProtocolError):
-    """A TCP record marker that is out of range or uses reserved bits (RFC 4120 7.2.2)."""
+    """A TCP record marker that is out of range or uses reserved bits (RFC 4120 7.2.2).
+
+    ``length`` is the marker's value; ``high_bit`` says whether the reserved bit was set.
+    """
+
+    def __init__(self, message: str, length: int, high_bit: bool) -> None:
+        super().__init__(message)
+        self.length = length
+        self.high_bit = high_bit
 
 
 class FileFormatError(ProtocolError, ValueError):

@@ -33,13 +33,6 @@ def encode_frame(message: bytes) -> bytes:
     return struct.pack(">I", len(message)) + bytes(message)
 
 
-def _framing_error(message: str, length: int, high_bit: bool) -> FramingError:
-    exc = FramingError(message)
-    exc.high_bit = high_bit  # type: ignore[attr-defined]
-    exc.length = length  # type: ignore[attr-defined]
-    return exc
-
-
 class FrameDecoder:
     """Incremental decoder of record-marked messages on one TCP stream.
 
@@ -89,10 +82,10 @@ class FrameDecoder:
 
     def _check_length(self, length: int) -> None:
         if length & _HIGH_BIT:
-            self._fail(_framing_error(
+            self._fail(FramingError(
                 "TCP record mark uses the reserved high bit (RFC 4120 section 7.2.2)", length, True))
         if length > self.max_size:
-            self._fail(_framing_error(
+            self._fail(FramingError(
                 f"TCP message of {length} bytes exceeds the {self.max_size}-byte limit", length, False))
 
     def _fail(self, exc: FramingError) -> None:
