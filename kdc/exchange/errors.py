@@ -16,25 +16,24 @@ EData = tuple[PAData, ...] | bytes | None
 
 
 class KDCError(Exception):
-    """A request refused with a KRB-ERROR (RFC 4120 section 7.5.9 codes).
+    """A request refused with a KRB-ERROR (RFC 4120 section 7.5.9 codes); raise a subclass below.
 
-    ``e_data`` is METHOD-DATA (a tuple of PAData, encoded when rendered) or raw bytes.
-    ``client``/``server`` name the principals for the KRB-ERROR's cname/sname when they
-    differ from the request's (e.g. the TGT's client in a TGS exchange).
+    Each subclass's ``code`` is its wire code. ``e_data`` is METHOD-DATA (a tuple of PAData,
+    encoded when rendered) or raw bytes. ``client``/``server`` name the principals for the
+    KRB-ERROR's cname/sname when they differ from the request's (e.g. the TGT's client in
+    a TGS exchange).
     """
 
     code: ErrorCode = ErrorCode.KRB_ERR_GENERIC
 
     def __init__(
         self,
-        code: ErrorCode,
         e_text: str | None = None,
         e_data: EData = None,
         client: Principal | None = None,
         server: Principal | None = None,
         detail: str | None = None,
     ) -> None:
-        self.code = ErrorCode(code)
         self.e_text = e_text
         self.e_data = e_data
         self.client = client
@@ -43,28 +42,13 @@ class KDCError(Exception):
         super().__init__(f"{self.code.name}: {self.detail or ''}")
 
 
-class _Coded(KDCError):
-    """Base of the per-code subclasses: the code is a class attribute."""
-
-    def __init__(
-        self,
-        e_text: str | None = None,
-        e_data: EData = None,
-        client: Principal | None = None,
-        server: Principal | None = None,
-        detail: str | None = None,
-    ) -> None:
-        super().__init__(type(self).code, e_text, e_data, client, server, detail)
-
-
-def _define(name: str, code: ErrorCode) -> type[_Coded]:
-    return type(name, (_Coded,), {"code": code, "__doc__": f"KRB-ERROR {code.name} ({int(code)})."})
+def _define(name: str, code: ErrorCode) -> type[KDCError]:
+    return type(name, (KDCError,), {"code": code, "__doc__": f"KRB-ERROR {code.name} ({int(code)})."})
 
 
 Generic = _define("Generic", ErrorCode.KRB_ERR_GENERIC)
 NameExpired = _define("NameExpired", ErrorCode.KDC_ERR_NAME_EXP)
 ServiceExpired = _define("ServiceExpired", ErrorCode.KDC_ERR_SERVICE_EXP)
-BadPvno = _define("BadPvno", ErrorCode.KDC_ERR_BAD_PVNO)
 PrincipalUnknown = _define("PrincipalUnknown", ErrorCode.KDC_ERR_C_PRINCIPAL_UNKNOWN)
 ServerUnknown = _define("ServerUnknown", ErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN)
 CannotPostdate = _define("CannotPostdate", ErrorCode.KDC_ERR_CANNOT_POSTDATE)
@@ -75,7 +59,6 @@ EtypeNoSupp = _define("EtypeNoSupp", ErrorCode.KDC_ERR_ETYPE_NOSUPP)
 SumtypeNoSupp = _define("SumtypeNoSupp", ErrorCode.KDC_ERR_SUMTYPE_NOSUPP)
 PadataTypeNoSupp = _define("PadataTypeNoSupp", ErrorCode.KDC_ERR_PADATA_TYPE_NOSUPP)
 ClientRevoked = _define("ClientRevoked", ErrorCode.KDC_ERR_CLIENT_REVOKED)
-TgtRevoked = _define("TgtRevoked", ErrorCode.KDC_ERR_TGT_REVOKED)
 KeyExpired = _define("KeyExpired", ErrorCode.KDC_ERR_KEY_EXPIRED)
 PreauthFailed = _define("PreauthFailed", ErrorCode.KDC_ERR_PREAUTH_FAILED)
 PreauthRequired = _define("PreauthRequired", ErrorCode.KDC_ERR_PREAUTH_REQUIRED)
@@ -88,8 +71,6 @@ TktNotYetValid = _define("TktNotYetValid", ErrorCode.KRB_AP_ERR_TKT_NYV)
 NotUs = _define("NotUs", ErrorCode.KRB_AP_ERR_NOT_US)
 BadMatch = _define("BadMatch", ErrorCode.KRB_AP_ERR_BADMATCH)
 Skew = _define("Skew", ErrorCode.KRB_AP_ERR_SKEW)
-BadAddr = _define("BadAddr", ErrorCode.KRB_AP_ERR_BADADDR)
-MsgType = _define("MsgType", ErrorCode.KRB_AP_ERR_MSG_TYPE)
 Modified = _define("Modified", ErrorCode.KRB_AP_ERR_MODIFIED)
 BadKeyVer = _define("BadKeyVer", ErrorCode.KRB_AP_ERR_BADKEYVER)
 NoKey = _define("NoKey", ErrorCode.KRB_AP_ERR_NOKEY)
