@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from protocol import crypto
 from protocol.client.checks import Expected, check_enc_pa_rep, check_kdc_reply
 from protocol.client.creds import Creds, creds_from_reply, split_time
-from protocol.client.errors import KerberosError, MalformedReply, NoUsableKey, UnexpectedReply
+from protocol.client.errors import KerberosError, MalformedReply, NoUsableKey
 from protocol.client.keys import KeySource
-from protocol.client.wire import decode_or_malformed, nonce_from_rng, open_enc, ticket_bytes
+from protocol.client.wire import decode_or_malformed, nonce_from_rng, open_enc, reply_or_error, ticket_bytes
 from protocol.constants import ErrorCode, KeyUsage, MessageType, PADataType
 from protocol.crypto import Rng
 from protocol.errors import DecodeError
@@ -132,17 +132,10 @@ class ASExchange:
         """
         if now is not None:
             self._now = now
-        try:
-            tag = codec.peek_application_tag(data)
-        except DecodeError as exc:
-            raise MalformedReply(f"reply is not a Kerberos message: {exc}") from exc
-        if tag == MessageType.KRB_ERROR:
-            return self._on_error(decode_or_malformed(data, KRBError))
-        if tag is None:
-            raise MalformedReply("reply is not a Kerberos message")
-        if tag != MessageType.KRB_AS_REP:
-            raise UnexpectedReply(f"expected an AS-REP or KRB-ERROR, got APPLICATION {tag}")
-        return self._on_reply(decode_or_malformed(data, KDCRep))
+        reply = reply_or_error(data, MessageType.KRB_AS_REP, KDCRep)
+        if isinstance(reply, KRBError):
+            return self._on_error(reply)
+        return self._on_reply(reply)
 
     def _on_error(self, err: KRBError) -> bytes:
         if err.error_code == ErrorCode.KDC_ERR_PREAUTH_REQUIRED and not self.sent_preauth:
@@ -186,8 +179,6 @@ class ASExchange:
         return self.keys.key_for(etype, self._salt(entry), entry.s2kparams)
 
     def _on_reply(self, rep: KDCRep) -> Creds:
-        if rep.msg_type != MessageType.KRB_AS_REP:
-            raise UnexpectedReply("expected an AS-REP")
         key = self._reply_key(rep)
         self.reply_key = key  # the client's long-term key that worked (kdc-bench reuses it)
         plain = open_enc(key, KeyUsage.AS_REP_ENCPART, rep.enc_part, "AS-REP enc-part")

@@ -13,7 +13,7 @@ from protocol.messages.types import EncryptedData, EncryptionKey, KRBError
 
 T = TypeVar("T")
 
-__all__ = ["decode_or_malformed", "split_reply", "open_enc", "nonce_from_rng"]
+__all__ = ["decode_or_malformed", "reply_or_error", "split_reply", "open_enc", "nonce_from_rng"]
 
 
 def decode_or_malformed(data: bytes, cls: type[T]) -> T:
@@ -24,19 +24,27 @@ def decode_or_malformed(data: bytes, cls: type[T]) -> T:
         raise MalformedReply(f"reply is not a valid {cls.__name__}: {exc}") from exc
 
 
-def split_reply(data: bytes, expected: MessageType, cls: type[T]) -> T:
-    """Decode a reply of type ``expected``; a KRB-ERROR raises KerberosError (RFC 4120 section 5.9.1)."""
+def reply_or_error(data: bytes, expected: MessageType, cls: type[T]) -> T | KRBError:
+    """Decode a reply of type ``expected``, or the KRB-ERROR sent instead (RFC 4120 section 5.9.1)."""
     try:
         tag = codec.peek_application_tag(data)
     except DecodeError as exc:
         raise MalformedReply(f"reply is not a Kerberos message: {exc}") from exc
     if tag == MessageType.KRB_ERROR:
-        raise KerberosError.from_krb_error(decode_or_malformed(data, KRBError))
+        return decode_or_malformed(data, KRBError)
     if tag != expected:
         if tag is None:
             raise MalformedReply("reply is not a Kerberos message")
-        raise UnexpectedReply(f"expected message type {int(expected)}, got APPLICATION {tag}")
+        raise UnexpectedReply(f"expected message type {int(expected)} or a KRB-ERROR, got APPLICATION {tag}")
     return decode_or_malformed(data, cls)
+
+
+def split_reply(data: bytes, expected: MessageType, cls: type[T]) -> T:
+    """Decode a reply of type ``expected``; a KRB-ERROR raises KerberosError (RFC 4120 section 5.9.1)."""
+    reply = reply_or_error(data, expected, cls)
+    if isinstance(reply, KRBError):
+        raise KerberosError.from_krb_error(reply)
+    return reply
 
 
 def peek_error(data: bytes) -> KRBError | None:
