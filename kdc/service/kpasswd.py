@@ -23,8 +23,6 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from twisted.internet.defer import DeferredList
-
 from kdc.config import Config
 from kdc.kpasswd import KpasswdContext, build_error_reply, handle_kpasswd
 from kdc.kpasswd.errors import HardError
@@ -32,7 +30,7 @@ from kdc.kpasswd.session import host_address
 from kdc.kpasswd.wire import MAX_MESSAGE
 from kdc.service.dispatcher import Dispatcher
 from kdc.service.lookaside import LookasideCache
-from kdc.service.server import MAX_DATAGRAM, BindError, BoundSocket, bind_socket
+from kdc.service.server import BindError, BoundSocket, adopt_socket, bind_addresses, stop_listening
 from kdc.service.tcp import KDCStreamFactory
 from kdc.service.udp import KDCDatagramProtocol
 from protocol.client.replay import ReplayCache
@@ -47,16 +45,12 @@ def bind_kpasswd(config: Config, reuse_port: bool = False,
                  close_on_failure: Iterable[BoundSocket] = ()) -> list[BoundSocket]:
     """Bind every kpasswd address, or none; on a failure also close ``close_on_failure``
     (the KDC's sockets: kdcd serves its whole configuration or refuses to start)."""
-    bound: list[BoundSocket] = []
-    wanted = [("udp", a) for a in config.listen.kpasswd_udp] + [("tcp", a) for a in config.listen.kpasswd_tcp]
     try:
-        for transport, (host, port) in wanted:
-            bound.append(BoundSocket(transport, bind_socket(host, port, transport, reuse_port)))
+        return bind_addresses(config.listen.kpasswd_udp, config.listen.kpasswd_tcp, reuse_port)
     except BindError as exc:
-        for b in [*bound, *close_on_failure]:
+        for b in close_on_failure:
             b.sock.close()
         raise BindError(f"kpasswd: {exc}") from None
-    return bound
 
 
 async def _in_thread(fn: Callable[[], Any]) -> Any:
@@ -113,27 +107,22 @@ class KpasswdServer:
         limits = self.config.limits
         max_request = min(limits.max_request_size, MAX_MESSAGE)
         for b in sockets:
-            fd, family = b.sock.fileno(), b.sock.family
             dispatcher = self.dispatcher_for(b.sock.getsockname()[0])
             if b.transport == "udp":
-                protocol = KDCDatagramProtocol(dispatcher, max_reply=limits.udp_max_reply,
-                                               max_request=max_request, log=self.log)
-                port = self.reactor.adoptDatagramPort(fd, family, protocol, MAX_DATAGRAM)
+                receiver: Any = KDCDatagramProtocol(dispatcher, max_reply=limits.udp_max_reply,
+                                                    max_request=max_request, log=self.log)
             else:
-                factory = KDCStreamFactory(dispatcher, clock=self.reactor, max_request=max_request,
-                                           idle_timeout=limits.tcp_idle_timeout,
-                                           max_connections=limits.tcp_max_connections, log=self.log)
-                self.factories.append(factory)
-                port = self.reactor.adoptStreamPort(fd, family, factory)
+                receiver = KDCStreamFactory(dispatcher, clock=self.reactor, max_request=max_request,
+                                            idle_timeout=limits.tcp_idle_timeout,
+                                            max_connections=limits.tcp_max_connections, log=self.log)
+                self.factories.append(receiver)
             self.addresses[b.transport].append(b.address)
-            self.ports.append(port)
-            b.sock.close()
+            self.ports.append(adopt_socket(self.reactor, b, receiver))
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop accepting, let in-flight changes finish (each a database write), close connections."""
-        stopping = [p.stopListening() for p in self.ports]
-        self.ports = []
-        await DeferredList([d for d in stopping if d is not None]).asFuture(asyncio.get_running_loop())
+        ports, self.ports = self.ports, []
+        await stop_listening(ports)
         for dispatcher in self.dispatchers:
             if not await dispatcher.drain(grace):
                 self.log.warning("kdcd.shutdown_timeout", service="kpasswd", in_flight=dispatcher.in_flight)

@@ -76,9 +76,15 @@ def _set_options(sock: socket.socket, family: int, transport: str, reuse_port: b
 
 
 def bind_all(config: Config, reuse_port: bool = False) -> list[BoundSocket]:
-    """Bind every configured address, or none: on a failure the others are closed again."""
+    """Bind every configured KDC address, or none."""
+    return bind_addresses(config.listen.udp, config.listen.tcp, reuse_port)
+
+
+def bind_addresses(udp: Iterable[tuple[str, int]], tcp: Iterable[tuple[str, int]],
+                   reuse_port: bool = False) -> list[BoundSocket]:
+    """Bind every address, or none: on a failure the others are closed again."""
     bound: list[BoundSocket] = []
-    wanted = [("udp", a) for a in config.listen.udp] + [("tcp", a) for a in config.listen.tcp]
+    wanted = [("udp", a) for a in udp] + [("tcp", a) for a in tcp]
     try:
         for transport, (host, port) in wanted:
             bound.append(BoundSocket(transport, bind_socket(host, port, transport, reuse_port)))
@@ -87,6 +93,24 @@ def bind_all(config: Config, reuse_port: bool = False) -> list[BoundSocket]:
             b.sock.close()
         raise
     return bound
+
+
+def adopt_socket(reactor: Any, bound: BoundSocket, receiver: Any) -> Any:
+    """The reactor's port for ``bound``, answered by ``receiver`` (a DatagramProtocol for UDP,
+    a Factory for TCP); the reactor duplicates the descriptor, so ours is closed."""
+    fd, family = bound.sock.fileno(), bound.sock.family
+    if bound.transport == "udp":
+        port = reactor.adoptDatagramPort(fd, family, receiver, MAX_DATAGRAM)
+    else:
+        port = reactor.adoptStreamPort(fd, family, receiver)
+    bound.sock.close()
+    return port
+
+
+async def stop_listening(ports: Iterable[Any]) -> None:
+    """Stop accepting on every port; returns once all of them have stopped."""
+    stopping = [p.stopListening() for p in ports]
+    await DeferredList([d for d in stopping if d is not None]).asFuture(asyncio.get_running_loop())
 
 
 class KDCServer:
@@ -107,14 +131,9 @@ class KDCServer:
     def start(self, sockets: Iterable[BoundSocket]) -> None:
         """Hand the bound sockets to the reactor (the reactor duplicates each descriptor)."""
         for b in sockets:
-            fd, family = b.sock.fileno(), b.sock.family
-            if b.transport == "udp":
-                port = self.reactor.adoptDatagramPort(fd, family, self._udp_protocol(), MAX_DATAGRAM)
-            else:
-                port = self.reactor.adoptStreamPort(fd, family, self.tcp_factory)
             self.addresses[b.transport].append(b.address)
-            self.ports.append(port)
-            b.sock.close()
+            receiver = self._udp_protocol() if b.transport == "udp" else self.tcp_factory
+            self.ports.append(adopt_socket(self.reactor, b, receiver))
 
     def _udp_protocol(self) -> KDCDatagramProtocol:
         """A protocol for one UDP port (Twisted binds each DatagramProtocol to one transport)."""
@@ -124,9 +143,8 @@ class KDCServer:
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop accepting, let in-flight requests finish (up to ``grace`` s), close connections."""
-        stopping = [p.stopListening() for p in self.ports]
-        self.ports = []
-        await DeferredList([d for d in stopping if d is not None]).asFuture(asyncio.get_running_loop())
+        ports, self.ports = self.ports, []
+        await stop_listening(ports)
         drained = await self.dispatcher.drain(grace)
         if not drained:
             self.log.warning("kdcd.shutdown_timeout", in_flight=self.dispatcher.in_flight)
