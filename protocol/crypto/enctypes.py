@@ -22,16 +22,26 @@ from protocol.errors import UnsupportedEncType
 
 @dataclass(frozen=True, slots=True)
 class EncTypeInfo:
-    """One supported enctype: its number, MIT names, sizes (bytes) and default s2kparams."""
+    """One supported enctype: its number, MIT names, sizes (bytes) and default s2kparams.
 
-    etype: int
+    The number, key size and default s2kparams are read from ``profile`` (the code that
+    uses them), so a row cannot disagree with its algorithms.
+    """
+
+    etype: int = field(init=False)
     name: str
     aliases: tuple[str, ...]
-    key_size: int
+    key_size: int = field(init=False)
     cksumtype: int
-    default_s2kparams: bytes | None
+    default_s2kparams: bytes | None = field(init=False)
     weak: bool
     profile: Profile = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        iterations = self.profile.default_iterations
+        object.__setattr__(self, "etype", self.profile.etype)
+        object.__setattr__(self, "key_size", self.profile.key_size)
+        object.__setattr__(self, "default_s2kparams", None if iterations is None else iterations.to_bytes(4, "big"))
 
     @property
     def seed_size(self) -> int:
@@ -57,28 +67,23 @@ class ChecksumInfo:
         return self.etype is not None
 
 
-def _s2k(iterations: int) -> bytes:
-    return iterations.to_bytes(4, "big")
-
-
 _AES128_SHA2 = "aes128-cts-hmac-sha256-128"
 _AES256_SHA2 = "aes256-cts-hmac-sha384-192"
 
 ENCTYPES: tuple[EncTypeInfo, ...] = (
-    EncTypeInfo(E.AES256_CTS_HMAC_SHA1_96, "aes256-cts-hmac-sha1-96", ("aes256-cts", "aes256-sha1"),
-                32, C.HMAC_SHA1_96_AES256, _s2k(4096), False, AesSha1(E.AES256_CTS_HMAC_SHA1_96, 32)),
-    EncTypeInfo(E.AES128_CTS_HMAC_SHA1_96, "aes128-cts-hmac-sha1-96", ("aes128-cts", "aes128-sha1"),
-                16, C.HMAC_SHA1_96_AES128, _s2k(4096), False, AesSha1(E.AES128_CTS_HMAC_SHA1_96, 16)),
-    EncTypeInfo(E.AES256_CTS_HMAC_SHA384_192, _AES256_SHA2, ("aes256-sha2",), 32, C.HMAC_SHA384_192_AES256,
-                _s2k(32768), False, AesSha2(E.AES256_CTS_HMAC_SHA384_192, _AES256_SHA2, 32, hashes.SHA384)),
-    EncTypeInfo(E.AES128_CTS_HMAC_SHA256_128, _AES128_SHA2, ("aes128-sha2",), 16, C.HMAC_SHA256_128_AES128,
-                _s2k(32768), False, AesSha2(E.AES128_CTS_HMAC_SHA256_128, _AES128_SHA2, 16, hashes.SHA256)),
-    EncTypeInfo(E.CAMELLIA256_CTS_CMAC, "camellia256-cts-cmac", ("camellia256-cts",), 32, C.CMAC_CAMELLIA256,
-                _s2k(32768), False, CamelliaCmac(E.CAMELLIA256_CTS_CMAC, 32, "camellia256-cts-cmac")),
-    EncTypeInfo(E.CAMELLIA128_CTS_CMAC, "camellia128-cts-cmac", ("camellia128-cts",), 16, C.CMAC_CAMELLIA128,
-                _s2k(32768), False, CamelliaCmac(E.CAMELLIA128_CTS_CMAC, 16, "camellia128-cts-cmac")),
-    EncTypeInfo(E.RC4_HMAC, "arcfour-hmac", ("rc4-hmac", "arcfour-hmac-md5"), 16, C.HMAC_MD5,
-                None, True, Rc4Hmac(E.RC4_HMAC)),
+    EncTypeInfo("aes256-cts-hmac-sha1-96", ("aes256-cts", "aes256-sha1"), C.HMAC_SHA1_96_AES256, False,
+                AesSha1(E.AES256_CTS_HMAC_SHA1_96, 32)),
+    EncTypeInfo("aes128-cts-hmac-sha1-96", ("aes128-cts", "aes128-sha1"), C.HMAC_SHA1_96_AES128, False,
+                AesSha1(E.AES128_CTS_HMAC_SHA1_96, 16)),
+    EncTypeInfo(_AES256_SHA2, ("aes256-sha2",), C.HMAC_SHA384_192_AES256, False,
+                AesSha2(E.AES256_CTS_HMAC_SHA384_192, _AES256_SHA2, 32, hashes.SHA384)),
+    EncTypeInfo(_AES128_SHA2, ("aes128-sha2",), C.HMAC_SHA256_128_AES128, False,
+                AesSha2(E.AES128_CTS_HMAC_SHA256_128, _AES128_SHA2, 16, hashes.SHA256)),
+    EncTypeInfo("camellia256-cts-cmac", ("camellia256-cts",), C.CMAC_CAMELLIA256, False,
+                CamelliaCmac(E.CAMELLIA256_CTS_CMAC, 32, "camellia256-cts-cmac")),
+    EncTypeInfo("camellia128-cts-cmac", ("camellia128-cts",), C.CMAC_CAMELLIA128, False,
+                CamelliaCmac(E.CAMELLIA128_CTS_CMAC, 16, "camellia128-cts-cmac")),
+    EncTypeInfo("arcfour-hmac", ("rc4-hmac", "arcfour-hmac-md5"), C.HMAC_MD5, True, Rc4Hmac(E.RC4_HMAC)),
 )
 
 CHECKSUMS: tuple[ChecksumInfo, ...] = (
