@@ -51,6 +51,7 @@ from protocol.constants import MessageType
 from protocol.errors import DecodeError, EncodeError
 from protocol.messages import ext_types as x
 from protocol.messages import types as t
+from protocol.messages.codec import peek_application_tag
 
 __all__ = [
     "encode",
@@ -138,28 +139,8 @@ _TAGGED: dict[type, tuple[str, dict[int, type]]] = {
 }
 
 # pyasn1 spec class -> dataclass, for decoding nested components.
-_DATACLASS: dict[type, type] = {}
-
-# Fields that hold codec bookkeeping rather than ASN.1 components.
-_NOT_COMPONENTS = frozenset({"raw", "tag"})
-
-
-def register(dataclass: type, spec: type) -> None:
-    """Bind a frozen dataclass to its pyasn1 spec (used by the extension modules)."""
-    _SPEC[dataclass] = spec
-    _DATACLASS[spec] = dataclass
-
-
-def _register_tagged(dataclass: type, selector: str, specs: dict[int, type]) -> None:
-    _TAGGED[dataclass] = (selector, specs)
-    for spec in specs.values():
-        _DATACLASS[spec] = dataclass
-
-
-for _dc, _spec in list(_SPEC.items()):
-    register(_dc, _spec)
-for _dc, (_sel, _specs) in list(_TAGGED.items()):
-    _register_tagged(_dc, _sel, _specs)
+_DATACLASS: dict[type, type] = {spec: dc for dc, spec in _SPEC.items()}
+_DATACLASS.update({spec: dc for dc, (_, specs) in _TAGGED.items() for spec in specs.values()})
 
 
 def python_name(asn1_name: str) -> str:
@@ -351,13 +332,6 @@ def encode(msg: object) -> bytes:
     """DER-encode a message dataclass (RFC 4120 section 5; X.690 DER)."""
     spec = _spec_for_value(msg)
     return der_encode(to_asn1(msg, spec(), type(msg).__name__))
-
-
-def peek_application_tag(data: bytes) -> int | None:
-    """APPLICATION tag number of the outer element (low-tag-number form only), else None."""
-    if not data or data[0] & 0xE0 != 0x60 or data[0] & 0x1F == 0x1F:
-        return None
-    return data[0] & 0x1F
 
 
 def _spec_for_bytes(data: bytes, cls: type) -> tuple[type, int | None]:
