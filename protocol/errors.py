@@ -49,3 +49,7 @@ class FramingError(ProtocolError):
 
 class FileFormatError(ProtocolError, ValueError):
     """A keytab or credential cache that is not in a supported MIT format."""
+
+
+class S2KParamsError(ProtocolError, ValueError):
+    """s2kparams that are malformed or ask for an absurd amount of work (MIT KRB5_ERR_BAD_S2K_PARAMS)."""

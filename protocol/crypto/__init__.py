@@ -31,9 +31,8 @@ from protocol.crypto.enctypes import (
     parse_checksum_type,
     parse_enctype,
 )
-from protocol.crypto.errors import S2KParamsError
 from protocol.crypto.primitives import MAX_ITERATIONS, xor
-from protocol.errors import IntegrityError, UnsupportedEncType
+from protocol.errors import IntegrityError, S2KParamsError, UnsupportedEncType
 from protocol.messages.types import Checksum, EncryptionKey
 
 Rng = Callable[[int], bytes]

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from protocol.crypto.errors import S2KParamsError
+from protocol.errors import S2KParamsError
 
 try:
     from cryptography.hazmat.decrepit.ciphers.algorithms import ARC4, Camellia

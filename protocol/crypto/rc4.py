@@ -7,11 +7,10 @@ import hmac as std_hmac
 from cryptography.hazmat.primitives import hashes, hmac
 
 from protocol.crypto import keycache
-from protocol.crypto.errors import S2KParamsError
 from protocol.crypto.md4 import md4
 from protocol.crypto.primitives import arc4, hash_digest, hmac_digest, mac_copy
 from protocol.crypto.profile import Profile
-from protocol.errors import IntegrityError
+from protocol.errors import IntegrityError, S2KParamsError
 
 # RFC 4757 section 3 (and MIT's arcfour_translate_usage): Microsoft numbers two usages differently.
 _MS_USAGE = {3: 8, 23: 13}
