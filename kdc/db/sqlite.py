@@ -32,7 +32,8 @@ Choices, and why:
   name and ``flush`` writes them in one transaction (kdcd: every second and at shutdown).
   One UPDATE and WAL commit per AS exchange was the largest single cost of the exchange.
   ``get`` lays the waiting stamp over what it reads, so this connection never sees an
-  older one; the flush never moves a stamp back (another worker may have a newer one).
+  older one; no write moves a stamp back (another worker may have a newer one), be it the
+  flush or, on a store that does not defer, record_success itself.
 """
 
 from __future__ import annotations
@@ -296,12 +297,6 @@ class SQLiteStore(PrincipalStore):
         """After a write of our own that replaces records (data_version does not see it)."""
         self._cache.clear()
 
-    def _update_cached(self, principal: Principal, **changes: object) -> None:
-        """Apply one of our own bookkeeping writes to the cached record, if there is one."""
-        cached = self._cache.get(principal)
-        if cached is not None:
-            self._cache[principal] = dataclasses.replace(cached, **changes)
-
     async def list(self, pattern: str | None = None) -> list[Principal]:
         with self._lock, _translated(self.path):
             rows = self._conn.execute("SELECT name, name_type FROM principals ORDER BY name").fetchall()
@@ -359,22 +354,20 @@ class SQLiteStore(PrincipalStore):
             c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
 
     async def record_success(self, principal: Principal, when: int) -> None:
-        """Set last_success (deferred: at the next flush); DatabaseLocked at once, without
-        waiting, while another process writes."""
+        """Set last_success unless it holds a later stamp (deferred: at the next flush);
+        DatabaseLocked at once, without waiting, while another process writes."""
+        name = str(principal)
         deferred = self._deferred
-        if deferred is None:
-            with self._lock, _translated(self.path), self._without_waiting():
-                self._conn.execute("UPDATE principals SET last_success = ? WHERE name = ?", (when, str(principal)))
-                self._update_cached(principal, last_success=when)
-            return
         with self._lock:
-            name = str(principal)
-            if deferred.get(name, when) <= when:
+            if deferred is None:
+                with _translated(self.path), self._without_waiting():
+                    self._conn.execute(_FLUSH_SQL, (when, name, when))
+            elif deferred.get(name, when) <= when:
                 deferred[name] = when
             cached = self._cache.get(principal)
             if cached is not None and (cached.last_success is None or cached.last_success < when):
                 self._cache[principal] = dataclasses.replace(cached, last_success=when)
-        if len(deferred) >= DEFERRED_LIMIT:
+        if deferred is not None and len(deferred) >= DEFERRED_LIMIT:
             await self.flush()
 
     def defer_successes(self) -> None:
@@ -408,7 +401,8 @@ class SQLiteStore(PrincipalStore):
             if cached is not None:
                 # Counted on our copy too; had another connection counted meanwhile, the
                 # next get sees data_version change and reads the row again.
-                self._update_cached(principal, last_failed=when, fail_auth_count=cached.fail_auth_count + 1)
+                self._cache[principal] = dataclasses.replace(
+                    cached, last_failed=when, fail_auth_count=cached.fail_auth_count + 1)
 
     async def close(self) -> None:
         """Flush deferred stamps (waiting for the lock, as an admin write does), then close;

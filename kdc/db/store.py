@@ -86,7 +86,8 @@ class PrincipalStore(abc.ABC):
 
     @abc.abstractmethod
     async def record_success(self, principal: Principal, when: int) -> None:
-        """Set last_success to ``when`` (no error if the principal vanished meanwhile).
+        """Set last_success to ``when`` unless it holds a later stamp (no error if the principal
+        vanished meanwhile).
 
         The KDC's bookkeeping: a backend raises DatabaseLocked at once rather than wait
         for another writer (the KDC answers the request without recording it). After

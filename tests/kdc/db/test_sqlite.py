@@ -247,6 +247,18 @@ def test_own_bookkeeping_writes_update_the_cached_record(two_connections):
     assert (cached.fail_auth_count, cached.last_failed, cached.last_success) == (2, 200, 300)
 
 
+def test_an_immediate_success_never_moves_a_stamp_back(two_connections):
+    """Without defer_successes, record_success writes at once under flush's rule: an older
+    stamp than the stored one changes nothing, in the database or in the cached record."""
+    kdc, admin = two_connections
+    run(admin.add(entry("alice")))
+    alice = entry("alice").principal
+    run(kdc.get(alice))
+    run(kdc.record_success(alice, 900))
+    run(kdc.record_success(alice, 800))
+    assert run(kdc.get(alice)).last_success == run(admin.get(alice)).last_success == 900
+
+
 def test_own_writes_replace_cached_records(two_connections):
     """put and delete through the caching connection itself are seen by its next get."""
     kdc, _ = two_connections
