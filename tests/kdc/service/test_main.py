@@ -8,12 +8,14 @@ hold the configured port themselves, so a kdcd that tried to bind first would re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,15 @@ def variant(realm, tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
-def holding_port(port: int):
-    """Bind the configured UDP and TCP port, as a competitor would."""
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", port))
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", port))
-    tcp.listen()
-    return udp, tcp
+@contextlib.contextmanager
+def holding_port(port: int) -> Iterator[None]:
+    """The configured UDP and TCP port bound while the block runs, as a competitor would."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, \
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+        udp.bind(("127.0.0.1", port))
+        tcp.bind(("127.0.0.1", port))
+        tcp.listen()
+        yield
 
 
 def assert_one_line(proc, status: int, *words: str) -> None:
@@ -85,12 +88,8 @@ def test_workers_zero_is_a_usage_error(realm):
 def test_missing_token_exits_1_before_binding(realm, tmp_path):
     """A token label that does not exist: one line naming the token, status 1, nothing bound."""
     config = variant(realm, tmp_path, 'token_label = "kdcd"', 'token_label = "no-such-token"')
-    held = holding_port(realm.port)
-    try:
+    with holding_port(realm.port):
         assert_one_line(run_kdcd(config, realm.env), 1, "no-such-token")
-    finally:
-        for s in held:
-            s.close()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -100,34 +99,22 @@ def test_wrong_pin_exits_1_before_binding(realm, tmp_path, workers):
     pin.write_text("999999\n")
     pin.chmod(0o600)
     config = variant(realm, tmp_path, f'pin_file = "{realm.token.pin_file}"', f'pin_file = "{pin}"')
-    held = holding_port(realm.port)
-    try:
+    with holding_port(realm.port):
         assert_one_line(run_kdcd(config, realm.env, "--workers", workers), 1, "PIN")
-    finally:
-        for s in held:
-            s.close()
 
 
 def test_missing_database_exits_1_before_binding(realm, tmp_path):
     """A database file that does not exist is not silently created: one line, status 1."""
     config = variant(realm, tmp_path, str(realm.db_path), str(tmp_path / "missing.sqlite3"))
-    held = holding_port(realm.port)
-    try:
+    with holding_port(realm.port):
         assert_one_line(run_kdcd(config, realm.env), 1, "missing.sqlite3")
-    finally:
-        for s in held:
-            s.close()
     assert not (tmp_path / "missing.sqlite3").exists()
 
 
 def test_address_in_use_exits_1(realm):
     """When the configured port is taken, kdcd says which address, status 1."""
-    held = holding_port(realm.port)
-    try:
+    with holding_port(realm.port):
         proc = run_kdcd(realm.config_path, realm.env)
-    finally:
-        for s in held:
-            s.close()
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 1
     assert lines[-1] == f"kdcd: cannot listen on udp 127.0.0.1:{realm.port}: Address already in use"
@@ -161,8 +148,8 @@ def test_signal_stops_cleanly_with_status_0(realm, tmp_path, signum):
     assert kdcd.proc.wait(30) == 0
     assert kdcd.events("kdcd.stopping")[0]["signal"] == signal.Signals(signum).name
     assert kdcd.events("kdcd.stopped")
-    for s in holding_port(kdcd.port):  # the port is free again
-        s.close()
+    with holding_port(kdcd.port):  # the port is free again
+        pass
 
 
 def test_two_workers_serve_and_stop_together(realm, tmp_path):
