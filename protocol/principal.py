@@ -141,15 +141,13 @@ class Principal:
     # -- well-known shapes ----------------------------------------------------------
 
     @classmethod
-    def krbtgt(cls, realm: str, remote: str | None = None, *, remote_realm: str | None = None) -> Principal:
-        """The TGS principal ``krbtgt/REMOTE@REALM`` (RFC 4120 section 7.3); ``remote`` defaults to ``realm``.
+    def krbtgt(cls, realm: str, remote_realm: str | None = None) -> Principal:
+        """The TGS principal ``krbtgt/REMOTE@REALM`` (RFC 4120 section 7.3); ``remote_realm`` defaults to ``realm``.
 
         For a cross-realm TGT issued by realm A for realm B, this is ``krbtgt(A, B)``
-        = ``krbtgt/B@A``. ``remote_realm=`` is the same argument under the name the module
-        contract used.
+        = ``krbtgt/B@A``.
         """
-        other = remote if remote is not None else remote_realm
-        return cls(NameType.NT_SRV_INST, (KRBTGT, realm if other is None else other), realm)
+        return cls(NameType.NT_SRV_INST, (KRBTGT, realm if remote_realm is None else remote_realm), realm)
 
     @property
     def is_krbtgt(self) -> bool:
