@@ -45,7 +45,7 @@ class APReqBuilder:
     def __init__(self, creds: Creds, *, now: float, rng: Rng, mutual: bool = True, subkey: bool = True,
                  checksum: Checksum | None = None, app_data: bytes | None = None) -> None:
         self.creds, self.mutual = creds, mutual
-        kdc_now = now + (creds.kdc_offset[0] + creds.kdc_offset[1] / 1e6 if creds.kdc_offset else 0.0)
+        kdc_now = creds.kdc_time(now)
         self.subkey = crypto.random_key(creds.key.keytype, rng) if subkey else None
         self.seq_number = nonce_from_rng(rng)
         self.authenticator = build_authenticator(creds, kdc_now, app_data, self.subkey, self.seq_number,

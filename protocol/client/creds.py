@@ -8,7 +8,7 @@ from protocol.constants import TicketFlag
 from protocol.messages.types import EncKDCRepPart, EncryptionKey, HostAddress, Ticket
 from protocol.principal import Principal
 
-__all__ = ["Creds", "creds_from_reply", "split_time", "join_time"]
+__all__ = ["Creds", "creds_from_reply", "split_time"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,10 @@ class Creds:
     @property
     def ticket_flags(self) -> TicketFlag:
         return TicketFlag(self.flags)
+
+    def kdc_time(self, now: float) -> float:
+        """``now`` on the KDC's clock: the local time plus ``kdc_offset``, when one was measured."""
+        return now + self.kdc_offset[0] + self.kdc_offset[1] / 1_000_000 if self.kdc_offset else now
 
     def valid_at(self, now: float) -> bool:
         """True when ``now`` lies in [starttime, endtime)."""
@@ -68,7 +72,3 @@ def split_time(now: float) -> tuple[int, int]:
     sec = int(now // 1)
     usec = min(int(round((now - sec) * 1_000_000)), 999_999)
     return sec, usec
-
-
-def join_time(sec: int, usec: int) -> float:
-    return sec + usec / 1_000_000

@@ -66,7 +66,7 @@ class TGSExchange:
                 raise ValueError("a TGS request needs a server unless it renews or validates")
             server = tgt.server
         self.tgt, self.server, self.options, self.rng = tgt, server, options, rng
-        kdc_now = now + (_offset_seconds(tgt.kdc_offset))
+        kdc_now = tgt.kdc_time(now)
         self.body = self._body(kdc_now)
         self.body_bytes = codec.encode(self.body)
         self.subkey = crypto.random_key(tgt.key.keytype, rng) if options.use_subkey else None
@@ -107,10 +107,6 @@ class TGSExchange:
         check_kdc_reply(Expected(self.body, self.tgt.client, self.server), rep, enc)
         client = Principal.from_name(rep.cname, rep.crealm)
         return creds_from_reply(client, rep.ticket, ticket_bytes(rep.ticket), enc, kdc_offset=self.tgt.kdc_offset)
-
-
-def _offset_seconds(offset: tuple[int, int] | None) -> float:
-    return offset[0] + offset[1] / 1_000_000 if offset else 0.0
 
 
 def build_authenticator(creds: Creds, kdc_now: float, checksummed: bytes | None, subkey=None,

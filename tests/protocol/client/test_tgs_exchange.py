@@ -88,3 +88,13 @@ def test_renew_targets_the_ticket_server(kdc_tgt):
     req = codec.decode(ex.request(), KDCReq)
     assert req.req_body.kdc_options & KDCOption.RENEW and req.req_body.sname == tgt.server.name
     assert ex.receive(kdc.handle(ex.request())).server == tgt.server
+
+
+def test_authenticator_uses_the_kdc_clock_offset(kdc_tgt):
+    """A TGT carrying a measured KDC clock offset stamps the authenticator with the KDC's time, not ours."""
+    kdc, tgt = kdc_tgt
+    ex = TGSExchange(replace(tgt, kdc_offset=(3600, 500_000)), Principal.parse("host/x", REALM), now=kdc.now,
+                     rng=seeded_rng(4))
+    ap = codec.decode(codec.decode(ex.request(), KDCReq).padata[0].padata_value, APReq)
+    auth = codec.decode(crypto.decrypt(tgt.key, 7, ap.authenticator.cipher), Authenticator)
+    assert (auth.ctime, auth.cusec) == (int(kdc.now) + 3600, 500_000)
