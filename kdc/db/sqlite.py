@@ -45,7 +45,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 
 from kdc.db.errors import (
     DatabaseCorrupt,
@@ -154,7 +154,6 @@ class SQLiteStore(PrincipalStore):
         self._scopes = 0
         self._checked_in_scope = False
         self._scope_thread: int | None = None
-        self._busy_ms = BUSY_TIMEOUT_MS
         # The WAL-index headers (see _check_version), mapped once the database is open.
         self._shm: mmap.mmap | None = None
         self._shm_seen = b""
@@ -189,9 +188,7 @@ class SQLiteStore(PrincipalStore):
         return store
 
     def _configure(self) -> None:
-        c = self._conn
-        self._busy_ms = BUSY_TIMEOUT_MS
-        c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+        c = self._conn  # busy timeout: BUSY_TIMEOUT_MS, set by open's sqlite3.connect(timeout=)
         mode = c.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if mode.lower() != "wal":
             raise StoreError(f"database {self.path}: cannot switch to WAL mode (got {mode})")
@@ -351,7 +348,7 @@ class SQLiteStore(PrincipalStore):
         try:
             yield
         finally:
-            c.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            c.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     async def record_success(self, principal: Principal, when: int) -> None:
         """Set last_success unless it holds a later stamp (deferred: at the next flush);
@@ -382,9 +379,7 @@ class SQLiteStore(PrincipalStore):
         if not deferred:
             return
         rows = [(when, name, when) for name, when in deferred.items()]
-        with self._lock, _translated(self.path), ExitStack() as stack:
-            if not wait:
-                stack.enter_context(self._without_waiting())
+        with self._lock, _translated(self.path), nullcontext() if wait else self._without_waiting():
             with self._transaction() as c:
                 c.executemany(_FLUSH_SQL, rows)
             deferred.clear()  # only now: a failed flush keeps every stamp for the next one
