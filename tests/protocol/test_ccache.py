@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from protocol.ccache import CCache, Credential, build_ccache, config_credential, parse_ccache
 from protocol.constants import NameType, TicketFlag
 from protocol.errors import FileFormatError
-from protocol.messages import EncryptedData, PrincipalName, Ticket, decode, encode
+from protocol.messages import EncryptedData, Ticket, decode, encode
 from protocol.messages.types import AuthorizationDataEntry, EncryptionKey, HostAddress
 from protocol.principal import Principal
 from tests.support.mitkdc import MITRealm, mit_realm  # noqa: F401
