@@ -31,6 +31,7 @@ from kdc.config import Config
 from kdc.db.errors import StoreError
 from kdc.db.model import StoredKey
 from kdc.db.store import PrincipalStore
+from kdc.exchange.reply import build_krb_error
 from kdc.keys import BOOKKEEPING_SET, NoKeysToChange, change_password
 from kdc.kpasswd import session as sess
 from kdc.kpasswd.errors import (
@@ -52,7 +53,7 @@ from protocol.crypto import Rng
 from protocol.errors import DecodeError
 from protocol.messages import codec
 from protocol.messages.ext_types import ChangePasswdData
-from protocol.messages.types import APReq, EncryptionKey, HostAddress, KRBError
+from protocol.messages.types import APReq, EncryptionKey, HostAddress
 from protocol.principal import Principal
 
 __all__ = ["KpasswdContext", "KpasswdAudit", "handle_kpasswd", "changepw_principal", "build_error_reply"]
@@ -157,9 +158,9 @@ def _note(audit: KpasswdAudit, err: KpasswdError, detail: str | None = None) -> 
 
 def build_error_reply(err: KpasswdError, realm: str, now: float) -> bytes:
     """A framed KRB-ERROR (empty AP-REP): e-data = result code + string, as MIT's kadmind sends."""
-    error = KRBError(stime=int(now), susec=int((now % 1) * 1e6), error_code=err.krb_code, realm=realm,
-                     sname=changepw_principal(realm).name, e_data=encode_result(err.result, err.text))
-    return build_reply(b"", codec.encode(error))
+    error = build_krb_error(err.krb_code, now, realm, changepw_principal(realm).name,
+                            e_data=encode_result(err.result, err.text))
+    return build_reply(b"", error)
 
 
 async def _authenticate(request: KpasswdRequest, ctx: KpasswdContext, now: float) -> sess.Session:
