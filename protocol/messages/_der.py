@@ -244,11 +244,17 @@ def ctx_int_octets(d: bytes, i: int, end: int, tag: int, t0: int = 0xA0, t1: int
             v -= 0x100
         return v, d[i + 13 : i + 2 + n], i + 2 + n
     s, e = ctx_seq(d, i, end, tag)
-    v, j = ctx_int(d, s, e, t0)
-    octets, j = ctx_octets(d, j, e, t1)
-    if j != e:
-        raise fail("unexpected extra data")
+    v, octets = int_octets(d, s, e, t0, t1)
     return v, octets, e
+
+
+def int_octets(d: bytes, s: int, e: int, t0: int, t1: int) -> tuple[int, bytes]:
+    """SEQUENCE contents d[s:e] of the many two-field ``{ x [t0] Int32, y [t1] OCTET STRING }`` shapes."""
+    v, i = ctx_int(d, s, e, t0)
+    octets, i = ctx_octets(d, i, e, t1)
+    if i != e:
+        raise fail("unexpected extra data")
+    return v, octets
 
 
 def gstr_list(d: bytes, s: int, e: int) -> tuple[str, ...]:

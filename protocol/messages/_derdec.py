@@ -37,6 +37,7 @@ from protocol.messages._der import (
     hdr,
     int_at,
     int_list,
+    int_octets,
 )
 from protocol.messages.types import (
     APRep,
@@ -210,33 +211,24 @@ def ctx_enc_data(d: bytes, i: int, end: int, tag: int) -> tuple[EncryptedData, i
     return enc_data_body(d, s, e), e
 
 
-def _int_octets(d: bytes, s: int, e: int, t0: int, t1: int) -> tuple[int, bytes]:
-    """The many two-field ``{ x [t0] Int32, y [t1] OCTET STRING }`` shapes."""
-    a, i = ctx_i32(d, s, e, t0)
-    b, i = ctx_octets(d, i, e, t1)
-    if i != e:
-        raise fail("unexpected extra data")
-    return a, b
-
-
 def checksum_body(d: bytes, s: int, e: int) -> Checksum:
-    return Checksum(*_int_octets(d, s, e, A0, A1))
+    return Checksum(*int_octets(d, s, e, A0, A1))
 
 
 def host_address_body(d: bytes, s: int, e: int) -> HostAddress:
-    return HostAddress(*_int_octets(d, s, e, A0, A1))
+    return HostAddress(*int_octets(d, s, e, A0, A1))
 
 
 def ad_entry_body(d: bytes, s: int, e: int) -> AuthorizationDataEntry:
-    return AuthorizationDataEntry(*_int_octets(d, s, e, A0, A1))
+    return AuthorizationDataEntry(*int_octets(d, s, e, A0, A1))
 
 
 def padata_body(d: bytes, s: int, e: int) -> PAData:
-    return PAData(*_int_octets(d, s, e, A1, A2))
+    return PAData(*int_octets(d, s, e, A1, A2))
 
 
 def transited_body(d: bytes, s: int, e: int) -> TransitedEncoding:
-    return TransitedEncoding(*_int_octets(d, s, e, A0, A1))
+    return TransitedEncoding(*int_octets(d, s, e, A0, A1))
 
 
 def last_req_body(d: bytes, s: int, e: int) -> LastReqEntry:
@@ -367,14 +359,9 @@ def _tickets(d: bytes, s: int, e: int) -> tuple[Ticket, ...]:
     return tuple(out)
 
 
-def req_body_at(d: bytes, i: int, end: int) -> tuple[KDCReqBody, int]:
-    """KDC-REQ-BODY (a SEQUENCE) at ``i``; ``raw`` keeps the octets the PA-TGS-REQ checksum covers."""
-    s, e = hdr(d, i, end, T_SEQUENCE)
-    return req_body_contents(d, i, s, e), e
-
-
 def req_body_contents(d: bytes, i: int, s: int, e: int) -> KDCReqBody:
-    """KDC-REQ-BODY whose SEQUENCE starts at ``i`` and has contents d[s:e]."""
+    """KDC-REQ-BODY whose SEQUENCE starts at ``i`` and has contents d[s:e]; ``raw`` keeps
+    d[i:e], the octets the PA-TGS-REQ checksum covers."""
     opts, j = ctx_flags(d, s, e, A0)
     cname = sname = from_ = rtime = addresses = enc_ad = tickets = None
     if j < e and d[j] == A1:
@@ -639,10 +626,10 @@ def decode_ticket(d: bytes) -> Ticket:
 
 
 def decode_kdc_req_body(d: bytes) -> KDCReqBody:
-    b, i = req_body_at(d, 0, len(d))
-    if i != len(d):
+    s, e = hdr(d, 0, len(d), T_SEQUENCE)
+    if e != len(d):
         raise fail("unexpected extra data")
-    return b
+    return req_body_contents(d, 0, s, e)
 
 
 def decode_seq_of(body: Body[T]) -> Callable[[bytes], tuple[T, ...]]:
