@@ -31,10 +31,6 @@ class TicketTimes:
     starttime: int | None = None
     renew_till: int | None = None
 
-    @property
-    def start(self) -> int:
-        return self.authtime if self.starttime is None else self.starttime
-
 
 def requested_till(till: int | None) -> int:
     """RFC 4120 5.4.1: an absent or zero ``till`` asks for the longest ticket allowed."""
