@@ -27,6 +27,9 @@ from pathlib import Path
 
 import pytest
 
+# A port free for both TCP and UDP on 127.0.0.1 (krb5kdc listens on both); one implementation.
+from tests.support.kdcd import free_udp_tcp_port as free_port
+
 __all__ = ["MITRealm", "MITRealmError", "mit_realm", "DEFAULT_SUPPORTED_ENCTYPES", "free_port"]
 
 KRB5KDC = "/usr/sbin/krb5kdc"
@@ -47,21 +50,6 @@ _TOOL_TIMEOUT = 60
 
 class MITRealmError(RuntimeError):
     """An MIT tool failed; the message carries its output (never a password)."""
-
-
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1 right now (the OS picks it)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    raise MITRealmError("no port free for both TCP and UDP on 127.0.0.1")
 
 
 class MITRealm:
