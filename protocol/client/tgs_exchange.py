@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol import crypto
+from protocol.client.as_exchange import DEFAULT_ETYPES
 from protocol.client.checks import Expected, check_kdc_reply
 from protocol.client.creds import Creds, creds_from_reply, split_time
 from protocol.client.wire import decode_or_malformed, nonce_from_rng, open_enc, split_reply, ticket_bytes
@@ -39,16 +40,13 @@ class TGSOptions:
     kdc_options: int = 0
     lifetime: int | None = None
     renew_lifetime: int | None = None
-    etypes: tuple[int, ...] | None = None  # default: the enctypes of the crypto layer's table
+    etypes: tuple[int, ...] | None = None  # default: DEFAULT_ETYPES, as for the AS exchange
     use_subkey: bool = True
     inherit_flags: bool = True  # ask for the TGT's forwardable/proxiable/postdate/renewable, as MIT
 
 
 # MIT's KDC_TKT_COMMON_MASK: ticket flags whose KDC option has the same bit number.
 COMMON_FLAGS = 0x54800000
-
-
-DEFAULT_TGS_ETYPES = (18, 17, 20, 19, 26, 25)
 
 
 class TGSExchange:
@@ -91,7 +89,7 @@ class TGSExchange:
         rtime = None
         if kdc_options & KDCOption.RENEWABLE:
             rtime = start + opts.renew_lifetime if opts.renew_lifetime else self.tgt.renew_till
-        etypes = opts.etypes or DEFAULT_TGS_ETYPES
+        etypes = opts.etypes or DEFAULT_ETYPES
         return KDCReqBody(kdc_options=kdc_options, realm=self.server.realm,
                           nonce=nonce_from_rng(self.rng), etype=tuple(etypes), till=till,
                           sname=self.server.name, rtime=rtime)
