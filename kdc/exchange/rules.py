@@ -95,14 +95,14 @@ def as_ticket_flags(options: int, client_attrs: int, server_attrs: int) -> int:
     return strip_disallowed(flags, client_attrs, server_attrs)
 
 
-def tgs_ticket_flags(options: int, tgt_flags: int, client_attrs: int, server_attrs: int, ok_as_delegate: bool) -> int:
+def tgs_ticket_flags(options: int, tgt_flags: int, client_attrs: int, server_attrs: int) -> int:
     """Flags of a TGS ticket before renewal; RENEW and VALIDATE keep the TGT's (MIT get_ticket_flags)."""
     if options & (O.RENEW | O.VALIDATE):
         return tgt_flags & ~F.INVALID
     flags = (options & OPTION_FLAGS) | (tgt_flags & TGS_COPIED_FLAGS)
     if options & O.POSTDATED:
         flags |= F.INVALID
-    if ok_as_delegate:
+    if server_attrs & Attr.OK_AS_DELEGATE:
         flags |= F.OK_AS_DELEGATE
     for needed in (F.PROXIABLE, F.FORWARDABLE):
         if not tgt_flags & needed:

@@ -203,8 +203,7 @@ def compute_tgs_ticket(snap: TgsSnapshot, config: Config, now: int) -> tuple[int
     if body.kdc_options & KDCOption.VALIDATE:
         times = TicketTimes(tgt.authtime, tgt.endtime, tgt.starttime, tgt.renew_till)
         return tgt.flags & ~TicketFlag.INVALID, times
-    flags = rules.tgs_ticket_flags(body.kdc_options, tgt.flags, client_attrs, snap.server.attributes,
-                                   bool(snap.server.attributes & Attr.OK_AS_DELEGATE))
+    flags = rules.tgs_ticket_flags(body.kdc_options, tgt.flags, client_attrs, snap.server.attributes)
     start = compute_start(body.kdc_options, body.from_, now)
     end = _endtime(snap, config, start)
     renew_till = _renew_till(snap, config, start, end, client_attrs)

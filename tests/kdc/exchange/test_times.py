@@ -91,7 +91,8 @@ TGT = F.INITIAL | F.PRE_AUTHENT | F.FORWARDABLE | F.RENEWABLE
 ])
 def test_tgs_flags(options, tgt, ok_as_delegate, flags):
     """TGS ticket flags: options the TGT permits, flags inherited from it (MIT TGS_COPIED_FLAGS_MASK)."""
-    assert rules.tgs_ticket_flags(options, tgt, 0, 0, ok_as_delegate) == flags
+    server = Attr.OK_AS_DELEGATE if ok_as_delegate else 0
+    assert rules.tgs_ticket_flags(options, tgt, 0, server) == flags
 
 
 @pytest.mark.parametrize("options,tgt_flags,error", [
