@@ -330,8 +330,7 @@ def _spec_for_value(msg: Any) -> type:
 
 def encode(msg: object) -> bytes:
     """DER-encode a message dataclass (RFC 4120 section 5; X.690 DER)."""
-    spec = _spec_for_value(msg)
-    return der_encode(to_asn1(msg, spec(), type(msg).__name__))
+    return _encode_as(msg, _spec_for_value(msg), type(msg).__name__)
 
 
 def _spec_for_bytes(data: bytes, cls: type) -> tuple[type, int | None]:
@@ -353,13 +352,7 @@ def decode(data: bytes, cls: type[T], *, max_size: int = DEFAULT_MAX_SIZE) -> T:
     must equal the APPLICATION tag; ``EncKDCRepPart`` accepts tags 25 and 26.
     """
     spec, tag = _spec_for_bytes(data, cls)
-    value = der_decode(data, spec(), max_size=max_size)
-    try:
-        result = from_asn1(value)
-    except DecodeError:
-        raise
-    except Exception as exc:
-        raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
+    result = _decode_as(data, spec, max_size)
     if cls in _TAGGED:
         selector, _ = _TAGGED[cls]
         if selector == "tag":
@@ -369,12 +362,13 @@ def decode(data: bytes, cls: type[T], *, max_size: int = DEFAULT_MAX_SIZE) -> T:
     return result  # type: ignore[return-value]
 
 
-def _encode_list(items: Any, spec: type, name: str) -> bytes:
-    return der_encode(to_asn1(items, spec(), name))
+def _encode_as(value: Any, spec: type, name: str) -> bytes:
+    return der_encode(to_asn1(value, spec(), name))
 
 
-def _decode_list(data: bytes, spec: type) -> tuple:
-    value = der_decode(data, spec())
+def _decode_as(data: bytes, spec: type, max_size: int = DEFAULT_MAX_SIZE) -> Any:
+    """``data`` strictly decoded as ``spec`` and converted; every failure is DecodeError."""
+    value = der_decode(data, spec(), max_size=max_size)
     try:
         return from_asn1(value)
     except DecodeError:
@@ -385,61 +379,61 @@ def _decode_list(data: bytes, spec: type) -> tuple:
 
 def encode_method_data(items: tuple[t.PAData, ...]) -> bytes:
     """METHOD-DATA ::= SEQUENCE OF PA-DATA (RFC 4120 section 5.9.1, KRB-ERROR e-data)."""
-    return _encode_list(items, rfc4120.MethodData, "METHOD-DATA")
+    return _encode_as(items, rfc4120.MethodData, "METHOD-DATA")
 
 
 def decode_method_data(data: bytes) -> tuple[t.PAData, ...]:
     """Inverse of ``encode_method_data``; ``DecodeError`` on anything else."""
-    return _decode_list(data, rfc4120.MethodData)
+    return _decode_as(data, rfc4120.MethodData)
 
 
 def encode_etype_info2(items: tuple[t.ETypeInfo2Entry, ...]) -> bytes:
     """ETYPE-INFO2 ::= SEQUENCE SIZE (1..MAX) OF ETYPE-INFO2-ENTRY (RFC 4120 section 5.2.7.5);
     an empty tuple is ``EncodeError``."""
-    return _encode_list(items, rfc4120.ETypeInfo2, "ETYPE-INFO2")
+    return _encode_as(items, rfc4120.ETypeInfo2, "ETYPE-INFO2")
 
 
 def decode_etype_info2(data: bytes) -> tuple[t.ETypeInfo2Entry, ...]:
     """Inverse of ``encode_etype_info2``; an empty SEQUENCE is ``DecodeError``."""
-    return _decode_list(data, rfc4120.ETypeInfo2)
+    return _decode_as(data, rfc4120.ETypeInfo2)
 
 
 def encode_etype_info(items: tuple[t.ETypeInfoEntry, ...]) -> bytes:
     """ETYPE-INFO ::= SEQUENCE OF ETYPE-INFO-ENTRY (RFC 4120 section 5.2.7.4)."""
-    return _encode_list(items, rfc4120.ETypeInfo, "ETYPE-INFO")
+    return _encode_as(items, rfc4120.ETypeInfo, "ETYPE-INFO")
 
 
 def decode_etype_info(data: bytes) -> tuple[t.ETypeInfoEntry, ...]:
     """Inverse of ``encode_etype_info``."""
-    return _decode_list(data, rfc4120.ETypeInfo)
+    return _decode_as(data, rfc4120.ETypeInfo)
 
 
 def encode_typed_data(items: tuple[t.TypedDataEntry, ...]) -> bytes:
     """TYPED-DATA ::= SEQUENCE SIZE (1..MAX) OF ... (RFC 4120 section 5.9.1)."""
-    return _encode_list(items, rfc4120.TypedData, "TYPED-DATA")
+    return _encode_as(items, rfc4120.TypedData, "TYPED-DATA")
 
 
 def decode_typed_data(data: bytes) -> tuple[t.TypedDataEntry, ...]:
     """Inverse of ``encode_typed_data``."""
-    return _decode_list(data, rfc4120.TypedData)
+    return _decode_as(data, rfc4120.TypedData)
 
 
 def encode_authorization_data(items: tuple[t.AuthorizationDataEntry, ...]) -> bytes:
     """AuthorizationData ::= SEQUENCE OF SEQUENCE { ad-type, ad-data } (RFC 4120 section 5.2.6);
     also the encoding of AD-IF-RELEVANT and AD-MANDATORY-FOR-KDC contents."""
-    return _encode_list(items, rfc4120.AuthorizationData, "AuthorizationData")
+    return _encode_as(items, rfc4120.AuthorizationData, "AuthorizationData")
 
 
 def decode_authorization_data(data: bytes) -> tuple[t.AuthorizationDataEntry, ...]:
     """Inverse of ``encode_authorization_data``."""
-    return _decode_list(data, rfc4120.AuthorizationData)
+    return _decode_as(data, rfc4120.AuthorizationData)
 
 
 def encode_pa_authentication_set(items: tuple[x.PAAuthenticationSetElem, ...]) -> bytes:
     """PA-AUTHENTICATION-SET ::= SEQUENCE OF PA-AUTHENTICATION-SET-ELEM (RFC 6113 section 5.3)."""
-    return _encode_list(items, rfc6113.PAAuthenticationSet, "PA-AUTHENTICATION-SET")
+    return _encode_as(items, rfc6113.PAAuthenticationSet, "PA-AUTHENTICATION-SET")
 
 
 def decode_pa_authentication_set(data: bytes) -> tuple[x.PAAuthenticationSetElem, ...]:
     """Inverse of ``encode_pa_authentication_set``."""
-    return _decode_list(data, rfc6113.PAAuthenticationSet)
+    return _decode_as(data, rfc6113.PAAuthenticationSet)
