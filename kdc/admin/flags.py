@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kdc.admin.errors import UsageError
 from kdc.db.model import Attr
 
 
@@ -61,9 +60,3 @@ def attribute_names(attributes: int) -> list[str]:
         if unknown & (1 << shift):
             names.append(f"UNKNOWN_0x{1 << shift:08X}")
     return names
-
-
-def check_flag_token(token: str) -> None:
-    """UsageError naming an unknown ``+flag``."""
-    if token.startswith("+") and lookup_flag(token) is None:
-        raise UsageError(f"unknown flag {token!r}")

@@ -174,10 +174,6 @@ class MasterKey:
                 self._cache.popitem(last=False)
         return clear
 
-    def unseal_keys(self, principal: Principal, stored: tuple[StoredKey, ...]) -> tuple[EncryptionKey, ...]:
-        """``unseal`` of each key, in order."""
-        return tuple(self.unseal(principal, k) for k in stored)
-
     def _open(self, principal: Principal, stored: StoredKey) -> bytes:
         blob = stored.sealed
         if len(blob) < 1 + _IV_LEN + _TAG_BITS // 8 or blob[0] != BLOB_VERSION:
