@@ -97,9 +97,10 @@ def accept_ap_req(data: bytes, keys: Iterable, *, now: float, replay_cache: Repl
     ``server``, when given, is the only principal whose tickets are accepted.
     """
     ap_req = _decode_ap_req(data)
-    if server is not None and Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm) != server:
+    sname = Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm)
+    if server is not None and sname != server:
         raise KerberosError(ErrorCode.KRB_AP_ERR_NOT_US, "ticket is for another service")
-    key = _find_key(ap_req, keys)
+    key = _find_key(ap_req.ticket.enc_part, sname, keys)
     part = decode_or_malformed(open_enc(key, KeyUsage.KDC_REP_TICKET, ap_req.ticket.enc_part, "ticket"),
                                EncTicketPart)
     auth = decode_or_malformed(open_enc(part.key, KeyUsage.AP_REQ_AUTH, ap_req.authenticator, "authenticator"),
@@ -108,10 +109,9 @@ def accept_ap_req(data: bytes, keys: Iterable, *, now: float, replay_cache: Repl
     if Principal.from_name(auth.cname, auth.crealm) != client:
         raise KerberosError(ErrorCode.KRB_AP_ERR_BADMATCH, "authenticator names another client than the ticket")
     _check_times(part, auth, now, skew)
-    _check_replay(replay_cache, ap_req, auth, client, now)
+    _check_replay(replay_cache, ap_req, auth, client, sname, now)
     ap_rep = _build_ap_rep(part.key, auth, rng) if ap_req.ap_options & APOption.MUTUAL_REQUIRED else None
-    return Accepted(client, Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm), part, auth,
-                    part.key, auth.subkey, ap_rep)
+    return Accepted(client, sname, part, auth, part.key, auth.subkey, ap_rep)
 
 
 def _decode_ap_req(data: bytes) -> APReq:
@@ -126,9 +126,7 @@ def _decode_ap_req(data: bytes) -> APReq:
     return ap_req
 
 
-def _find_key(ap_req: APReq, keys: Iterable) -> EncryptionKey:
-    sname = Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm)
-    enc = ap_req.ticket.enc_part
+def _find_key(enc: EncryptedData, sname: Principal, keys: Iterable) -> EncryptionKey:
     candidates = [k for k in keys if k.principal == sname and k.key.keytype == enc.etype]
     if not candidates:
         raise KerberosError(ErrorCode.KRB_AP_ERR_NOKEY, f"no key for {sname} enctype {enc.etype}")
@@ -149,11 +147,11 @@ def _check_times(part: EncTicketPart, auth: Authenticator, now: float, skew: int
         raise KerberosError(ErrorCode.KRB_AP_ERR_TKT_EXPIRED, "ticket expired")
 
 
-def _check_replay(cache: ReplayCache, ap_req: APReq, auth: Authenticator, client: Principal, now: float) -> None:
+def _check_replay(cache: ReplayCache, ap_req: APReq, auth: Authenticator, client: Principal, server: Principal,
+                  now: float) -> None:
     # The ciphertext hash, as MIT's rcache since 1.18, tells apart two authenticators that
     # share a timestamp, while a byte-for-byte replay still collides.
     digest = hashlib.sha256(ap_req.authenticator.cipher).digest()
-    server = Principal.from_name(ap_req.ticket.sname, ap_req.ticket.realm)
     cache.check_and_store((str(client), str(server), auth.ctime, auth.cusec, digest), auth.ctime, now)
 
 
