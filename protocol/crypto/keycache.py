@@ -47,11 +47,8 @@ def lookup(tag: tuple[int, str], key: bytes, usage: int) -> Any:
 
 def store(tag: tuple[int, str], key: bytes, usage: int, value: T) -> T:
     """Remember ``value`` for (tag, key, usage) in this thread's cache; returns it."""
-    return _store(_local.entries, (tag, key, usage), value)
-
-
-def _store(entries: OrderedDict[tuple[Any, ...], Any], slot: tuple[Any, ...], value: T) -> T:
-    entries[slot] = value
+    entries = _local.entries
+    entries[(tag, key, usage)] = value
     if len(entries) > MAX_ENTRIES:
         entries.popitem(last=False)
     return value
