@@ -17,8 +17,8 @@ from tests.protocol.strategies import FLAGS, INT32, KERBEROS_TIME, KSTRING, OCTE
 _opt = hot._opt
 _seq = hot._seq
 
-safe_bodies = st.builds(
-    x.KRBSafeBody,
+# KRB-SAFE-BODY and EncKrbPrivPart have the same components (RFC 4120 sections 5.6.1, 5.7.1).
+_safe_or_priv_fields = dict(
     user_data=OCTETS,
     s_address=hot.host_addresses,
     timestamp=_opt(KERBEROS_TIME),
@@ -26,17 +26,10 @@ safe_bodies = st.builds(
     seq_number=_opt(UINT32),
     r_address=_opt(hot.host_addresses),
 )
+safe_bodies = st.builds(x.KRBSafeBody, **_safe_or_priv_fields)
 krb_safes = st.builds(x.KRBSafe, safe_body=safe_bodies, cksum=hot.checksums)
 krb_privs = st.builds(x.KRBPriv, enc_part=hot.encrypted_data)
-enc_krb_priv_parts = st.builds(
-    x.EncKrbPrivPart,
-    user_data=OCTETS,
-    s_address=hot.host_addresses,
-    timestamp=_opt(KERBEROS_TIME),
-    usec=_opt(USEC),
-    seq_number=_opt(UINT32),
-    r_address=_opt(hot.host_addresses),
-)
+enc_krb_priv_parts = st.builds(x.EncKrbPrivPart, **_safe_or_priv_fields)
 krb_cred_infos = st.builds(
     x.KrbCredInfo,
     key=hot.encryption_keys,
