@@ -91,6 +91,21 @@ def test_sequence_helpers_agree_with_reference(item: tuple[str, tuple]) -> None:
     assert getattr(codec, f"decode_{name}")(octets) == getattr(reference, f"decode_{name}")(octets) == items
 
 
+def edit(data: bytearray, pos: int, draw: Any) -> None:
+    """One random edit of ``data`` at ``pos``: flip a bit, overwrite, insert, delete or truncate."""
+    kind = draw(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]))
+    if kind == "flip":
+        data[pos] ^= 1 << draw(st.integers(0, 7))
+    elif kind == "set":
+        data[pos] = draw(st.integers(0, 255))
+    elif kind == "insert":
+        data[pos:pos] = draw(st.binary(min_size=1, max_size=3))
+    elif kind == "delete":
+        del data[pos : pos + draw(st.integers(1, 3))]
+    else:
+        del data[pos:]
+
+
 @st.composite
 def mutated(draw: Any) -> tuple[type, bytes]:
     """A valid encoding of a generated message with one to three random byte edits."""
@@ -100,18 +115,7 @@ def mutated(draw: Any) -> tuple[type, bytes]:
     for _ in range(draw(st.integers(1, 3))):
         if not data:
             break
-        pos = draw(st.integers(0, len(data) - 1))
-        kind = draw(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]))
-        if kind == "flip":
-            data[pos] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "set":
-            data[pos] = draw(st.integers(0, 255))
-        elif kind == "insert":
-            data[pos:pos] = draw(st.binary(min_size=1, max_size=3))
-        elif kind == "delete":
-            del data[pos : pos + draw(st.integers(1, 3))]
-        else:
-            del data[pos:]
+        edit(data, draw(st.integers(0, len(data) - 1)), draw)
     return cls, bytes(data)
 
 

@@ -21,6 +21,7 @@ from protocol.constants import MessageType, PADataType
 from protocol.errors import DecodeError
 from protocol.messages import _der, _derdec, codec, reference
 from protocol.messages import types as t
+from tests.protocol.messages.test_codec_differential import edit
 
 REALM = "EXAMPLE.TEST"
 ALICE = t.PrincipalName(1, ("alice",))
@@ -97,17 +98,7 @@ def test_mutations_of_long_messages_refused_exactly_when_reference_refuses(index
             break
         # Half the edits fall in the first 24 octets, where the long-form headers are.
         pos = data.draw(st.integers(0, min(23, len(octets) - 1)) | st.integers(0, len(octets) - 1))
-        kind = data.draw(st.sampled_from(["flip", "set", "insert", "delete", "truncate"]))
-        if kind == "flip":
-            octets[pos] ^= 1 << data.draw(st.integers(0, 7))
-        elif kind == "set":
-            octets[pos] = data.draw(st.integers(0, 255))
-        elif kind == "insert":
-            octets[pos:pos] = data.draw(st.binary(min_size=1, max_size=3))
-        elif kind == "delete":
-            del octets[pos : pos + data.draw(st.integers(1, 3))]
-        else:
-            del octets[pos:]
+        edit(octets, pos, data.draw)
     mutated = bytes(octets)
     forget()
     fast = outcome(cls, mutated)
