@@ -10,6 +10,7 @@ import dataclasses
 import random
 
 from protocol import crypto
+from protocol.client import ASExchange, ASOptions, Creds, PasswordKey
 from protocol.constants import ErrorCode, KeyUsage, MessageType, PADataType, TicketFlag
 from protocol.messages import codec
 from protocol.messages.types import (
@@ -147,4 +148,23 @@ def replace(obj, **changes):
     return dataclasses.replace(obj, **changes)
 
 
-__all__ = ["FakeKDC", "REALM", "seeded_rng", "replace", "Checksum"]
+def as_exchange(kdc: FakeKDC, password: str = "secret", now: float | None = None, **opts) -> ASExchange:
+    """An AS exchange for the fake KDC's user (``opts`` are ASOptions fields)."""
+    return ASExchange(kdc.user, PasswordKey(password), now=kdc.now if now is None else now, rng=seeded_rng(3),
+                      options=ASOptions(**opts))
+
+
+def run_as(kdc: FakeKDC, ex: ASExchange, now: float | None = None) -> Creds:
+    """Drive ``ex`` against ``kdc`` until it yields credentials (or raises)."""
+    out = ex.request()
+    while isinstance(out, bytes):
+        out = ex.receive(kdc.handle(out), now=kdc.now if now is None else now)
+    return out
+
+
+def as_creds(kdc: FakeKDC, **opts) -> Creds:
+    """Credentials from one AS exchange for the fake KDC's user (a TGT unless ``server`` is given)."""
+    return run_as(kdc, as_exchange(kdc, **opts))
+
+
+__all__ = ["FakeKDC", "REALM", "seeded_rng", "replace", "Checksum", "as_exchange", "run_as", "as_creds"]

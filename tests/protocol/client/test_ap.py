@@ -7,9 +7,7 @@ import pytest
 from protocol import crypto
 from protocol.client import (
     APReqBuilder,
-    ASExchange,
     KerberosError,
-    PasswordKey,
     ReplayCache,
     ServiceKey,
     TGSExchange,
@@ -19,18 +17,14 @@ from protocol.constants import ErrorCode
 from protocol.messages import codec
 from protocol.messages.types import APRep, EncAPRepPart, EncryptedData
 from protocol.principal import Principal
-from tests.protocol.client.fakekdc import REALM, FakeKDC, seeded_rng
+from tests.protocol.client.fakekdc import REALM, FakeKDC, as_creds, seeded_rng
 
 
 @pytest.fixture
 def setup():
     kdc = FakeKDC()
-    ex = ASExchange(kdc.user, PasswordKey("secret"), now=kdc.now, rng=seeded_rng(3))
-    out = ex.request()
-    while isinstance(out, bytes):
-        out = ex.receive(kdc.handle(out))
     svc = kdc.add_service("host/web.example.test")
-    tgs = TGSExchange(out, svc, now=kdc.now, rng=seeded_rng(4))
+    tgs = TGSExchange(as_creds(kdc), svc, now=kdc.now, rng=seeded_rng(4))
     creds = tgs.receive(kdc.handle(tgs.request()))
     keys = [ServiceKey(svc, 1, kdc.service_keys[svc])]
     return kdc, creds, keys

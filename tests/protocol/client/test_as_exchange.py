@@ -5,31 +5,19 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from protocol.client import ASExchange, ASOptions, KerberosError, MalformedReply, PasswordKey, ReplyMismatch
+from protocol.client import KerberosError, MalformedReply, ReplyMismatch
 from protocol.client.errors import ClientError, UnexpectedReply
 from protocol.constants import ErrorCode, MessageType, PADataType, TicketFlag
 from protocol.messages import codec
 from protocol.messages.types import KDCReq, PrincipalName
 from protocol.principal import Principal
-from tests.protocol.client.fakekdc import REALM, FakeKDC, replace, seeded_rng
-
-
-def run(kdc: FakeKDC, ex: ASExchange, now=None):
-    out = ex.request()
-    while isinstance(out, bytes):
-        out = ex.receive(kdc.handle(out), now=kdc.now if now is None else now)
-    return out
-
-
-def exchange(kdc: FakeKDC, password="secret", now=None, **opts) -> ASExchange:
-    return ASExchange(kdc.user, PasswordKey(password), now=kdc.now if now is None else now, rng=seeded_rng(3),
-                      options=ASOptions(**opts))
+from tests.protocol.client.fakekdc import REALM, FakeKDC, as_exchange, replace, run_as
 
 
 def test_preauth_required_then_timestamp_yields_tgt():
     """PREAUTH_REQUIRED leads to a second AS-REQ with PA-ENC-TIMESTAMP; the TGT's names and key come back."""
     kdc = FakeKDC()
-    creds = run(kdc, exchange(kdc))
+    creds = run_as(kdc, as_exchange(kdc))
     assert len(kdc.requests) == 2
     first, second = ({pa.padata_type for pa in r.padata} for r in kdc.requests)
     assert PADataType.PA_ENC_TIMESTAMP not in first and PADataType.PA_ENC_TIMESTAMP in second
@@ -42,13 +30,13 @@ def test_preauth_required_then_timestamp_yields_tgt():
 def test_salt_from_etype_info2_is_used():
     """A non-default salt announced in ETYPE-INFO2 is what the password key is derived with."""
     kdc = FakeKDC(salt="SOMEOTHERsalt")
-    assert run(kdc, exchange(kdc)).client == kdc.user
+    assert run_as(kdc, as_exchange(kdc)).client == kdc.user
 
 
 def test_no_preauth_principal_gets_tgt_in_one_round():
     """A principal without requires_preauth gets its AS-REP for the first request."""
     kdc = FakeKDC(require_preauth=False)
-    run(kdc, exchange(kdc))
+    run_as(kdc, as_exchange(kdc))
     assert len(kdc.requests) == 1
 
 
@@ -56,7 +44,7 @@ def test_wrong_password_raises_preauth_failed():
     """A wrong password surfaces as KerberosError with code 24 from the KDC."""
     kdc = FakeKDC()
     with pytest.raises(KerberosError) as info:
-        run(kdc, exchange(kdc, password="wrong"))
+        run_as(kdc, as_exchange(kdc, password="wrong"))
     assert info.value.code == ErrorCode.KDC_ERR_PREAUTH_FAILED
 
 
@@ -64,14 +52,14 @@ def test_wrong_password_without_preauth_fails_to_decrypt():
     """Without pre-authentication, a wrong password shows as a reply that does not decrypt (31)."""
     kdc = FakeKDC(require_preauth=False)
     with pytest.raises(KerberosError) as info:
-        run(kdc, exchange(kdc, password="wrong"))
+        run_as(kdc, as_exchange(kdc, password="wrong"))
     assert info.value.code == ErrorCode.KRB_AP_ERR_BAD_INTEGRITY
 
 
 def test_clock_skew_is_corrected_once_from_stime():
     """A client whose clock is an hour off retries once with the KDC's time and records the offset."""
     kdc = FakeKDC()
-    creds = run(kdc, exchange(kdc, now=kdc.now - 3600), now=kdc.now - 3600)
+    creds = run_as(kdc, as_exchange(kdc, now=kdc.now - 3600), now=kdc.now - 3600)
     assert len(kdc.requests) == 3
     assert creds.kdc_offset is not None and abs(creds.kdc_offset[0] - 3600) <= 1
 
@@ -79,7 +67,7 @@ def test_clock_skew_is_corrected_once_from_stime():
 def test_skew_is_not_retried_twice():
     """If the KDC still says SKEW after the correction, the exchange stops with code 37."""
     kdc = FakeKDC()
-    ex = exchange(kdc)
+    ex = as_exchange(kdc)
     ex.receive(kdc.handle(ex.request()))
     skew = kdc.error(ErrorCode.KRB_AP_ERR_SKEW)
     ex.receive(skew)
@@ -99,7 +87,7 @@ def test_enc_part_mismatch_is_rejected(field, value):
     kdc = FakeKDC()
     kdc.tamper_enc = lambda enc: replace(enc, **{field: value})
     with pytest.raises(ReplyMismatch):
-        run(kdc, exchange(kdc, lifetime=3600))
+        run_as(kdc, as_exchange(kdc, lifetime=3600))
 
 
 def test_reply_for_another_client_is_rejected():
@@ -107,7 +95,7 @@ def test_reply_for_another_client_is_rejected():
     kdc = FakeKDC()
     kdc.tamper_rep = lambda rep: replace(rep, cname=PrincipalName(1, ("mallory",)))
     with pytest.raises(ReplyMismatch):
-        run(kdc, exchange(kdc))
+        run_as(kdc, as_exchange(kdc))
 
 
 def test_ticket_for_another_service_is_rejected():
@@ -115,7 +103,7 @@ def test_ticket_for_another_service_is_rejected():
     kdc = FakeKDC()
     kdc.tamper_rep = lambda rep: replace(rep, ticket=replace(rep.ticket, sname=PrincipalName(2, ("host", "x"))))
     with pytest.raises(ReplyMismatch):
-        run(kdc, exchange(kdc))
+        run_as(kdc, as_exchange(kdc))
 
 
 def test_bad_enc_pa_rep_checksum_is_rejected():
@@ -124,20 +112,20 @@ def test_bad_enc_pa_rep_checksum_is_rejected():
     original = kdc.handle_as
     kdc.handle_as = lambda req, data: original(req, data + b"x")
     with pytest.raises(ReplyMismatch):
-        run(kdc, exchange(kdc))
+        run_as(kdc, as_exchange(kdc))
 
 
 def test_garbage_reply_is_malformed():
     """Bytes that are no Kerberos message raise MalformedReply."""
     kdc = FakeKDC()
     with pytest.raises(MalformedReply):
-        exchange(kdc).receive(b"\x00garbage")
+        as_exchange(kdc).receive(b"\x00garbage")
 
 
 def test_tgs_rep_to_as_req_is_unexpected():
     """A message of the wrong type (here an AS-REQ echoed back) raises UnexpectedReply."""
     kdc = FakeKDC()
-    ex = exchange(kdc)
+    ex = as_exchange(kdc)
     with pytest.raises(UnexpectedReply):
         ex.receive(ex.request())
 
@@ -145,7 +133,7 @@ def test_tgs_rep_to_as_req_is_unexpected():
 def test_request_is_an_as_req_for_krbtgt():
     """The first request is an AS-REQ for krbtgt/REALM with our name, our etypes and a 31-bit nonce."""
     kdc = FakeKDC()
-    req = codec.decode(exchange(kdc, etypes=(17, 18)).request(), KDCReq)
+    req = codec.decode(as_exchange(kdc, etypes=(17, 18)).request(), KDCReq)
     assert req.msg_type == MessageType.KRB_AS_REQ
     assert req.req_body.sname == Principal.krbtgt(REALM).name and req.req_body.cname == kdc.user.name
     assert req.req_body.etype == (17, 18) and 0 <= req.req_body.nonce < 2**31
@@ -156,7 +144,7 @@ def test_request_is_an_as_req_for_krbtgt():
 def test_any_corrupted_reply_raises_a_client_error(data):
     """Flipping any byte of a real AS-REP never yields credentials silently or a non-client exception."""
     kdc = FakeKDC(require_preauth=False)
-    ex = exchange(kdc)
+    ex = as_exchange(kdc)
     reply = bytearray(kdc.handle(ex.request()))
     pos = data.draw(st.integers(0, len(reply) - 1))
     reply[pos] ^= data.draw(st.integers(1, 255))

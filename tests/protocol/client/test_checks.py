@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from protocol.client import ASExchange, ASOptions, PasswordKey, ReplyMismatch, TGSExchange, TGSOptions
+from protocol.client import ReplyMismatch, TGSExchange, TGSOptions
 from protocol.constants import KDCOption
 from protocol.principal import Principal
-from tests.protocol.client.fakekdc import AES128, REALM, FakeKDC, replace, seeded_rng
+from tests.protocol.client.fakekdc import AES128, REALM, FakeKDC, as_creds, replace, seeded_rng
 
 CANON = int(KDCOption.CANONICALIZE)
 
@@ -18,16 +18,18 @@ def rename_server(kdc: FakeKDC, server: Principal) -> None:
     kdc.tamper_rep = lambda rep: replace(rep, ticket=replace(rep.ticket, sname=server.name, realm=server.realm))
 
 
-def as_run(kdc: FakeKDC, **opts):
-    ex = ASExchange(kdc.user, PasswordKey("secret"), now=kdc.now, rng=seeded_rng(3), options=ASOptions(**opts))
-    out = ex.request()
-    while isinstance(out, bytes):
-        out = ex.receive(kdc.handle(out), now=kdc.now)
-    return out
+def rename_tgs_server(kdc: FakeKDC, server: Principal) -> None:
+    """Rename the server in TGS replies only (the AS exchange that gets the TGT stays untouched)."""
+    handle_tgs = kdc.handle_tgs
+
+    def renamed(req, data):
+        rename_server(kdc, server)
+        return handle_tgs(req, data)
+    kdc.handle_tgs = renamed
 
 
 def tgs_run(kdc: FakeKDC, server: Principal, **opts):
-    tgt = as_run(kdc)
+    tgt = as_creds(kdc)
     ex = TGSExchange(tgt, server, now=kdc.now, rng=seeded_rng(4), options=TGSOptions(**opts))
     return ex.receive(kdc.handle(ex.request()))
 
@@ -40,7 +42,7 @@ def test_as_canonicalize_accepts_tgs_referral_to_another_realm():
     kdc = FakeKDC()
     referral = Principal.krbtgt("OTHER.TEST")
     rename_server(kdc, referral)
-    assert as_run(kdc, kdc_options=CANON).server == referral
+    assert as_creds(kdc, kdc_options=CANON).server == referral
 
 
 def test_as_without_canonicalize_refuses_tgs_referral():
@@ -48,7 +50,7 @@ def test_as_without_canonicalize_refuses_tgs_referral():
     kdc = FakeKDC()
     rename_server(kdc, Principal.krbtgt("OTHER.TEST"))
     with pytest.raises(ReplyMismatch):
-        as_run(kdc)
+        as_creds(kdc)
 
 
 @pytest.mark.parametrize("server", ["host/web.example.test@EXAMPLE.TEST", "krbtgt@EXAMPLE.TEST",
@@ -58,7 +60,7 @@ def test_as_canonicalize_refuses_tgt_renamed_to_non_tgs(server):
     kdc = FakeKDC()
     rename_server(kdc, Principal.parse(server))
     with pytest.raises(ReplyMismatch):
-        as_run(kdc, kdc_options=CANON)
+        as_creds(kdc, kdc_options=CANON)
 
 
 @pytest.mark.parametrize("server", ["host/other.example.test@EXAMPLE.TEST", "host/web.example.test@OTHER.TEST",
@@ -68,7 +70,7 @@ def test_as_canonicalize_refuses_renamed_service(server):
     kdc = FakeKDC()
     rename_server(kdc, Principal.parse(server))
     with pytest.raises(ReplyMismatch):
-        as_run(kdc, kdc_options=CANON, server=Principal.parse("host/web.example.test", REALM))
+        as_creds(kdc, kdc_options=CANON, server=Principal.parse("host/web.example.test", REALM))
 
 
 def test_as_canonicalize_accepts_exact_service():
@@ -76,7 +78,7 @@ def test_as_canonicalize_accepts_exact_service():
     kdc = FakeKDC()
     svc = Principal.parse("host/web.example.test", REALM)
     rename_server(kdc, svc)
-    assert as_run(kdc, kdc_options=CANON, server=svc).server == svc
+    assert as_creds(kdc, kdc_options=CANON, server=svc).server == svc
 
 
 @pytest.mark.parametrize("server", ["host/www.example.test@EXAMPLE.TEST", "host/web.example.test@OTHER.TEST",
@@ -85,12 +87,7 @@ def test_tgs_canonicalize_refuses_renamed_service(server):
     """A TGS-REP for another service name or realm (or a referral TGT) is refused even with CANONICALIZE."""
     kdc = FakeKDC()
     svc = kdc.add_service("host/web.example.test")
-    kdc_tgs = kdc.handle_tgs
-
-    def renamed(req, data):
-        rename_server(kdc, Principal.parse(server))
-        return kdc_tgs(req, data)
-    kdc.handle_tgs = renamed
+    rename_tgs_server(kdc, Principal.parse(server))
     with pytest.raises(ReplyMismatch):
         tgs_run(kdc, svc, kdc_options=CANON)
 
@@ -100,12 +97,7 @@ def test_tgs_canonicalize_accepts_tgs_to_tgs_referral():
     kdc = FakeKDC()
     asked = kdc.add_service("krbtgt/OTHER.TEST")
     hop = Principal.krbtgt(REALM, "NEXT.TEST")
-    kdc_tgs = kdc.handle_tgs
-
-    def renamed(req, data):
-        rename_server(kdc, hop)
-        return kdc_tgs(req, data)
-    kdc.handle_tgs = renamed
+    rename_tgs_server(kdc, hop)
     assert tgs_run(kdc, asked, kdc_options=CANON).server == hop
 
 
@@ -113,12 +105,7 @@ def test_tgs_without_canonicalize_refuses_tgs_referral():
     """Without CANONICALIZE, a different TGS principal than the one asked for is refused."""
     kdc = FakeKDC()
     asked = kdc.add_service("krbtgt/OTHER.TEST")
-    kdc_tgs = kdc.handle_tgs
-
-    def renamed(req, data):
-        rename_server(kdc, Principal.krbtgt(REALM, "NEXT.TEST"))
-        return kdc_tgs(req, data)
-    kdc.handle_tgs = renamed
+    rename_tgs_server(kdc, Principal.krbtgt(REALM, "NEXT.TEST"))
     with pytest.raises(ReplyMismatch):
         tgs_run(kdc, asked)
 
@@ -130,13 +117,13 @@ def test_as_session_key_of_unrequested_enctype_is_refused():
     """An AS-REP whose session key enctype (aes256) was not in the request's etype list (aes128 only) is refused."""
     kdc = FakeKDC(etype=AES128)  # the reply key is aes128; the fake always makes an aes256 session key
     with pytest.raises(ReplyMismatch, match="session key enctype"):
-        as_run(kdc, etypes=(AES128,))
+        as_creds(kdc, etypes=(AES128,))
 
 
 def test_as_session_key_of_requested_enctype_is_accepted():
     """The same exchange is accepted once the session key's enctype was among those requested."""
     kdc = FakeKDC(etype=AES128)
-    assert as_run(kdc, etypes=(AES128, 18)).key.keytype == 18
+    assert as_creds(kdc, etypes=(AES128, 18)).key.keytype == 18
 
 
 def test_tgs_session_key_of_unrequested_enctype_is_refused():

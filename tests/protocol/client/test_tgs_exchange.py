@@ -5,30 +5,26 @@ from __future__ import annotations
 import pytest
 
 from protocol import crypto
-from protocol.client import ASExchange, KerberosError, PasswordKey, ReplyMismatch, TGSExchange, TGSOptions
+from protocol.client import KerberosError, ReplyMismatch, TGSExchange, TGSOptions
 from protocol.constants import ErrorCode, KDCOption, MessageType, PADataType
 from protocol.messages import codec
 from protocol.messages.types import APReq, Authenticator, KDCReq, PrincipalName
 from protocol.principal import Principal
-from tests.protocol.client.fakekdc import REALM, FakeKDC, replace, seeded_rng
+from tests.protocol.client.fakekdc import REALM, FakeKDC, as_creds, replace, seeded_rng
 
 
 @pytest.fixture
 def kdc_tgt():
     kdc = FakeKDC()
-    ex = ASExchange(kdc.user, PasswordKey("secret"), now=kdc.now, rng=seeded_rng(3))
-    out = ex.request()
-    while isinstance(out, bytes):
-        out = ex.receive(kdc.handle(out))
-    return kdc, out
+    return kdc, as_creds(kdc)
 
 
 def test_service_ticket_for_requested_service(kdc_tgt):
     """A TGS-REQ yields a ticket for the service that the service's key decrypts, for our client."""
     kdc, tgt = kdc_tgt
     svc = kdc.add_service("host/web.example.test")
-    creds = TGSExchange(tgt, svc, now=kdc.now, rng=seeded_rng(4)).receive(kdc.handle(
-        TGSExchange(tgt, svc, now=kdc.now, rng=seeded_rng(4)).request()))
+    ex = TGSExchange(tgt, svc, now=kdc.now, rng=seeded_rng(4))
+    creds = ex.receive(kdc.handle(ex.request()))
     assert creds.server == svc and creds.client == kdc.user
     part = kdc.service_ticket_part(creds)
     assert part.key == creds.key and Principal.from_name(part.cname, part.crealm) == kdc.user
