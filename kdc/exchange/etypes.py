@@ -8,7 +8,6 @@ strength ranking: the first permitted enctype a principal has a key for is its s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from protocol.constants import EncType
 from protocol.crypto.enctypes import get_checksum_type, get_enctype
@@ -20,11 +19,10 @@ from kdc.exchange.errors import EtypeNoSupp, Generic
 from protocol.messages import EncryptionKey
 
 
-@lru_cache(maxsize=16)
 def usable_enctypes(crypto: CryptoConfig) -> tuple[int, ...]:
     """Permitted enctypes that we implement, strongest first; weak ones only if allowed.
 
-    Computed once per configuration (the config is frozen and hashable).
+    The exchange reads it once per context (``KDCContext.usable``).
     """
     out = []
     for etype in crypto.permitted_enctypes:

@@ -26,7 +26,7 @@ from kdc.db.model import PrincipalEntry, StoredKey
 from kdc.exchange import errors
 from kdc.exchange.bits import Attr, KDCOption
 from kdc.exchange.context import KDCContext
-from kdc.exchange.etypes import reply_etype_for, ticket_key_for, usable_enctypes
+from kdc.exchange.etypes import reply_etype_for, ticket_key_for
 from kdc.exchange.tickets import open_authenticator, open_ticket
 from kdc.preauth import find_padata, keys_needed
 
@@ -136,7 +136,7 @@ async def gather_as(req: KDCReq, raw: bytes, ctx: KDCContext) -> AsSnapshot:
                            errors.PrincipalUnknown, "CLIENT_NOT_FOUND")
     server = await _lookup(ctx, _principal(body.sname, body.realm, errors.ServerUnknown, "SERVER_NOT_FOUND"),
                            errors.ServerUnknown, "SERVER_NOT_FOUND")
-    usable = usable_enctypes(ctx.config.crypto)
+    usable = ctx.usable
     reply_etype = reply_etype_for(body.etype, client, usable)
     # Unseal nothing for the first, padata-less round trip that will only get PREAUTH_REQUIRED.
     may_issue = find_padata(req.padata) is not None or not client.attributes & Attr.REQUIRES_PRE_AUTH
@@ -207,7 +207,7 @@ async def gather_tgs(req: KDCReq, ctx: KDCContext) -> TgsSnapshot:
     client_name = Principal.from_name(tgt.cname, tgt.crealm)
     client = await _get(ctx, client_name) if tgt.crealm == ctx.config.realm else None
     second, second_server = await _second_ticket(req, ctx)
-    usable = usable_enctypes(ctx.config.crypto)
+    usable = ctx.usable
     u2u = bool(body.kdc_options & KDCOption.ENC_TKT_IN_SKEY)
     return TgsSnapshot(
         request=req,
