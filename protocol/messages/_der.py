@@ -193,14 +193,6 @@ def int_list(d: bytes, s: int, e: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def ctx_u32(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
-    return ctx_int(d, i, end, tag, 0, UINT32_MAX)
-
-
-def ctx_usec(d: bytes, i: int, end: int, tag: int) -> tuple[int, int]:
-    return ctx_int(d, i, end, tag, 0, USEC_MAX)
-
-
 def ctx_pvno(d: bytes, i: int, end: int, tag: int) -> int:
     """``[tag] INTEGER (5)`` (pvno, tkt-vno, authenticator-vno); returns next position."""
     if d[i] == tag and d[i + 1] == 3 and d[i + 2] == T_INTEGER and d[i + 3] == 1 and d[i + 4] == 5 and i + 5 <= end:

@@ -29,8 +29,6 @@ from protocol.messages._der import (
     ctx_seq,
     ctx_str,
     ctx_time,
-    ctx_u32,
-    ctx_usec,
     explicit,
     fail,
     gstr_list,
@@ -243,7 +241,7 @@ def pa_enc_ts_body(d: bytes, s: int, e: int) -> PAEncTSEnc:
     ts, i = ctx_time(d, s, e, A0)
     usec = None
     if i < e:
-        usec, i = ctx_usec(d, i, e, A1)
+        usec, i = ctx_int(d, i, e, A1, 0, USEC_MAX)
     if i != e:
         raise fail("unexpected extra data")
     return PAEncTSEnc(ts, usec)
@@ -568,12 +566,12 @@ def decode_ap_rep(d: bytes) -> APRep:
 
 def enc_ap_rep_part_body(d: bytes, s: int, e: int) -> EncAPRepPart:
     ctime, i = ctx_time(d, s, e, A0)
-    cusec, i = ctx_usec(d, i, e, A1)
+    cusec, i = ctx_int(d, i, e, A1, 0, USEC_MAX)
     subkey = seq_number = None
     if i < e and d[i] == A2:
         subkey, i = ctx_key(d, i, e, A2)
     if i < e:
-        seq_number, i = ctx_u32(d, i, e, A3)
+        seq_number, i = ctx_int(d, i, e, A3, 0, UINT32_MAX)
     if i != e:
         raise fail("unexpected extra data")
     return EncAPRepPart(ctime, cusec, subkey, seq_number)
@@ -587,9 +585,9 @@ def decode_krb_error(d: bytes) -> KRBError:
     if i < e and d[i] == A2:
         ctime, i = ctx_time(d, i, e, A2)
     if i < e and d[i] == A3:
-        cusec, i = ctx_usec(d, i, e, A3)
+        cusec, i = ctx_int(d, i, e, A3, 0, USEC_MAX)
     stime, i = ctx_time(d, i, e, A4)
-    susec, i = ctx_usec(d, i, e, A5)
+    susec, i = ctx_int(d, i, e, A5, 0, USEC_MAX)
     error_code, i = ctx_i32(d, i, e, A6)
     if i < e and d[i] == A7:
         crealm, i = ctx_str(d, i, e, A7)
