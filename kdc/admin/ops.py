@@ -139,7 +139,7 @@ class Admin:
         await self.store().put(self._stamp(entry), bookkeeping=("fail_auth_count",) if unlock else ())
 
     async def delete(self, principal: Principal) -> None:
-        await self.get(principal)
+        """delprinc; the store's NoSuchPrincipal prints as ``get``'s Refused does (exit status 1)."""
         await self.store().delete(principal)
 
     async def change_keys(self, principal: Principal, password: str | None, keepold: bool,
