@@ -24,12 +24,8 @@ from protocol.messages import types as t
 DATA = Path(__file__).resolve().parents[2] / "data" / "mit"
 META = json.loads((DATA / "capture.json").read_text())
 REALM = META["realm"]
-# capture-mit configures kinit with these enctypes, in this order (RFC 3961 / 8009 / 6803 numbers).
-ENCTYPE_NUMBERS = {
-    "aes256-cts-hmac-sha1-96": 18, "aes128-cts-hmac-sha1-96": 17, "aes256-cts-hmac-sha384-192": 20,
-    "aes128-cts-hmac-sha256-128": 19, "camellia256-cts-cmac": 26,
-}
-CLIENT_ETYPES = tuple(ENCTYPE_NUMBERS[name] for name in META["client_enctypes"])
+# capture-mit configures kinit with these enctypes, in this order.
+CLIENT_ETYPES = tuple(crypto.parse_enctype(name) for name in META["client_enctypes"])
 
 CAPTURES = {
     "as-req-no-preauth": t.KDCReq,
