@@ -34,16 +34,6 @@ _TIME_MAX = (date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL) * 86400 + 86399
 _CACHE_LIMIT = 4096
 
 
-def ctx(n: int) -> int:
-    """Tag octet of ``[n] EXPLICIT`` (context-specific, constructed)."""
-    return 0xA0 | n
-
-
-def app(n: int) -> int:
-    """Tag octet of ``[APPLICATION n]`` (constructed)."""
-    return 0x60 | n
-
-
 # --------------------------------------------------------------------------- decoding
 
 
