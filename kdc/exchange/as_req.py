@@ -200,11 +200,10 @@ def _issue(snap: AsSnapshot, flags: int, times: TicketTimes, session_etype: int,
         key_expiration=_key_expiration(snap.client), starttime=times.starttime, renew_till=times.renew_till,
         caddr=body.addresses, encrypted_pa_data=enc_pa,
     )
-    kvno = next(k.kvno for k in snap.client.keys_for_kvno() if k.enctype == snap.reply_etype)
     reply = KDCRep(
         msg_type=MessageType.KRB_AS_REP, crealm=client.realm, cname=client.name, ticket=ticket,
         enc_part=EncryptedData(reply_key.keytype, encrypt(reply_key, KeyUsage.AS_REP_ENCPART, encode(rep_part), rng),
-                               kvno),
+                               snap.client.kvno),  # the reply key is one of the current kvno's
         padata=_reply_padata(snap),
     )
     return AsResult(encode(reply), snap.reply_etype, tkey.key.keytype, session_etype,

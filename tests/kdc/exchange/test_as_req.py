@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from kdc.config import Config, DatabaseConfig
@@ -40,6 +42,14 @@ def test_kinit_gets_a_tgt_with_initial_and_preauth_flags(realm):
     assert creds.ticket.enc_part.kvno == 1 and creds.reply.enc_part.kvno == 1
     assert enc.endtime == T0 + 10 * 3600  # realm max_life caps the requested day
     assert realm.store.successes == [(realm.principal("alice"), T0)]
+
+
+def test_reply_enc_part_names_the_current_kvno(realm):
+    """The AS-REP enc-part carries the kvno of the client's current keys, not of an older generation kept."""
+    entry = realm.add_user("bob", "bob pw", kvno=3)
+    older = tuple(dataclasses.replace(k, kvno=2) for k in entry.keys)
+    realm.update("bob", keys=older + entry.keys)
+    assert realm.kinit("bob").reply.enc_part.kvno == 3
 
 
 def test_reply_key_follows_the_clients_preference(realm):
