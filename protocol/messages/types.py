@@ -412,11 +412,7 @@ def _reduce(self: Any) -> tuple[Any, tuple[Any, ...]]:
     return type(self), tuple(getattr(self, f.name) for f in dataclasses.fields(self))
 
 
-for _cls in (
-    PrincipalName, EncryptionKey, EncryptedData, Checksum, HostAddress, AuthorizationDataEntry,
-    PAData, LastReqEntry, TransitedEncoding, Ticket, EncTicketPart, KDCReqBody, KDCReq, KDCRep,
-    EncKDCRepPart, Authenticator, APReq, APRep, EncAPRepPart, KRBError, PAEncTSEnc,
-    ETypeInfo2Entry, ETypeInfoEntry, TypedDataEntry,
-):
-    fast_construction(_cls)
-del _cls
+for _name in __all__:
+    if dataclasses.is_dataclass(globals()[_name]):  # every class; not the AuthorizationData alias
+        fast_construction(globals()[_name])
+del _name
