@@ -10,17 +10,18 @@ from __future__ import annotations
 import errno
 import select
 import socket
-import struct
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from kdc.client.krb5conf import KDCAddr
+from kdc.client.transport import MAX_REPLY
+from protocol.errors import FramingError
+from protocol.framing import FrameDecoder, encode_frame
 
 __all__ = ["RunLimits", "LoopStats", "run_loop", "TRANSPORTS"]
 
 TRANSPORTS = ("udp", "tcp", "tcp-persistent")
-_LEN = struct.Struct(">I")
 
 
 @dataclass(frozen=True)
@@ -40,15 +41,14 @@ class LoopStats:
 
 
 class _Slot:
-    __slots__ = ("sock", "ctx", "maker", "t0", "buf", "want", "out", "connected", "served", "request", "busy")
+    __slots__ = ("sock", "ctx", "maker", "t0", "decoder", "out", "connected", "served", "request", "busy")
 
     def __init__(self) -> None:
         self.sock = None
         self.ctx = None
         self.maker = None
         self.t0 = 0.0
-        self.buf = b""
-        self.want = -1
+        self.decoder: FrameDecoder | None = None  # one per TCP connection
         self.out = b""
         self.connected = False
         self.served = 0
@@ -102,8 +102,7 @@ class _Loop:
             self._send_tcp(slot)
 
     def _send_tcp(self, slot: _Slot) -> None:
-        slot.out = _LEN.pack(len(slot.request)) + slot.request
-        slot.buf, slot.want = b"", -1
+        slot.out = encode_frame(slot.request)
         if slot.sock is None:
             self._open_tcp(slot)
         elif slot.connected:
@@ -134,6 +133,7 @@ class _Loop:
             sock.close()
             raise OSError(err, f"connect to the KDC failed: {errno.errorcode.get(err, err)}")
         slot.sock, slot.connected, slot.served = sock, False, 0
+        slot.decoder = FrameDecoder(max_size=MAX_REPLY)
         self.by_fd[sock.fileno()] = slot
         self.ep.register(sock.fileno(), select.EPOLLOUT)
 
@@ -209,17 +209,19 @@ class _Loop:
         except OSError:
             chunk = b""
         if not chunk:
-            if self.transport == "tcp-persistent" and slot.served and not slot.buf:
+            if self.transport == "tcp-persistent" and slot.served and slot.decoder.idle:
                 self._reconnect(slot)
             else:
                 self.finish(slot, None, "io-error")
             return
-        slot.buf += chunk
-        if slot.want < 0 and len(slot.buf) >= 4:
-            slot.want = _LEN.unpack_from(slot.buf)[0] & 0x7FFFFFFF
-        if slot.want >= 0 and len(slot.buf) >= 4 + slot.want:
+        try:
+            frames = slot.decoder.feed(chunk)
+        except FramingError:
+            self.finish(slot, None, "io-error")
+            return
+        if frames:
             slot.served += 1
-            self.finish(slot, slot.buf[4:4 + slot.want])
+            self.finish(slot, frames[0])
 
     def expire(self) -> None:
         now = time.perf_counter()

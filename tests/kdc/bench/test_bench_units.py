@@ -126,6 +126,16 @@ def test_loop_counts_errors_and_carries_on(transport):
     assert stats.outcomes == {"KRB-ERROR:12": 40} and len(stats.latencies_us) == 40
 
 
+def test_loop_counts_bad_tcp_framing_as_io_error():
+    """A TCP reply whose record mark sets the reserved high bit (RFC 4120 7.2.2) is an I/O error, not a reply."""
+    server = FakeKDCServer(tcp_raw=lambda d: b"\x80\x00\x00\x05" + b"hello")
+    try:
+        stats = run_loop(KDCAddr.parse(server.addr), "tcp", [_FixedMaker()], 2, RunLimits(4, None, 2.0))
+    finally:
+        server.close()
+    assert stats.outcomes == {"io-error": 4}
+
+
 def test_loop_times_out_silent_kdc():
     """Requests to a KDC that never answers end as timeouts; the loop does not hang."""
     server = FakeKDCServer()
