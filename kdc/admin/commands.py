@@ -74,23 +74,22 @@ class Command:
 
 _ENTRY_OPTIONS = {"-maxlife": True, "-maxrenewlife": True, "-expire": True, "-pwexpire": True,
                   "-policy": True, "-clearpolicy": False}
-_DURATION_FIELDS = {"-maxlife": "max_life", "-maxrenewlife": "max_renewable_life"}
-_TIME_FIELDS = {"-expire": "expiration", "-pwexpire": "pw_expiration"}
+# option -> (record field, parser of its text given the current time)
+_VALUE_FIELDS = {
+    "-maxlife": ("max_life", lambda text, now: parse_duration(text)),
+    "-maxrenewlife": ("max_renewable_life", lambda text, now: parse_duration(text)),
+    "-expire": ("expiration", parse_time),
+    "-pwexpire": ("pw_expiration", parse_time),
+}
 
 
 def _changes(ctx: Context, parsed: Parsed) -> Changes:
     """The record fields and flags that addprinc/modprinc options ask for; UsageError on a bad value."""
     changes = Changes(flags=list(parsed.flags))
-    for opt, fname in _DURATION_FIELDS.items():
+    for opt, (fname, parse) in _VALUE_FIELDS.items():
         if (text := parsed.value(opt)) is not None:
             try:
-                changes.fields[fname] = parse_duration(text)
-            except ValueError as exc:
-                raise UsageError(f"{opt}: {exc}") from None
-    for opt, fname in _TIME_FIELDS.items():
-        if (text := parsed.value(opt)) is not None:
-            try:
-                changes.fields[fname] = parse_time(text, ctx.admin.now())
+                changes.fields[fname] = parse(text, ctx.admin.now())
             except ValueError as exc:
                 raise UsageError(f"{opt}: {exc}") from None
     if parsed.has("-policy") and parsed.has("-clearpolicy"):
