@@ -128,9 +128,6 @@ _INSERT_SQL = (
     "INSERT INTO principals (name, name_type, " + ", ".join(_FIELDS) + ") VALUES (?, ?"
     + ", ?" * len(_FIELDS) + ")"
 )
-_UPDATE_SQL = (
-    "UPDATE principals SET name_type = ?, " + ", ".join(f + " = ?" for f in _FIELDS) + " WHERE name = ?"
-)
 _KEY_SQL = (
     "INSERT INTO keys (principal_id, position, kvno, enctype, salt_type, salt, mkvno, sealed)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -318,12 +315,12 @@ class SQLiteStore(PrincipalStore):
 
     async def put(self, entry: PrincipalEntry, *, bookkeeping: Iterable[str] | None = None) -> None:
         name = str(entry.principal)
-        sql, values = _UPDATE_SQL, _row_values(entry)[1:] + (name,)
+        fields = _FIELDS
         if bookkeeping is not None:
             keep = set(BOOKKEEPING_FIELDS).difference(check_bookkeeping(bookkeeping))
             fields = tuple(f for f in _FIELDS if f not in keep)
-            sql = "UPDATE principals SET name_type = ?, " + ", ".join(f + " = ?" for f in fields) + " WHERE name = ?"
-            values = (entry.principal.name_type,) + tuple(getattr(entry, f) for f in fields) + (name,)
+        sql = "UPDATE principals SET name_type = ?, " + ", ".join(f + " = ?" for f in fields) + " WHERE name = ?"
+        values = (entry.principal.name_type, *(getattr(entry, f) for f in fields), name)
         with self._lock, _translated(self.path), self._transaction() as c:
             self._forget_all()
             cur = c.execute(sql, values)
