@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 
 from protocol import crypto
 from protocol.client import DEFAULT_ETYPES, ASExchange, ASOptions, PasswordKey
-from protocol.client.creds import Creds, split_time
+from protocol.client.as_exchange import seal_enc_timestamp
+from protocol.client.creds import Creds
+from protocol.client.tgs_exchange import build_authenticator
 from protocol.constants import KeyUsage, MessageType, PADataType
 from protocol.errors import DecodeError, IntegrityError
 from protocol.messages import codec
 from protocol.messages.types import (
     APReq,
-    Authenticator,
     EncKDCRepPart,
     EncryptedData,
     EncryptionKey,
@@ -33,7 +34,6 @@ from protocol.messages.types import (
     KDCReqBody,
     KRBError,
     PAData,
-    PAEncTSEnc,
 )
 from protocol.principal import Principal
 from kdc.bench.templates import NONCE_PLACEHOLDER, Template, TemplateCache, nonce_bytes, nonce_hole, random_nonce
@@ -120,9 +120,7 @@ class ASMaker:
         nonce = random_nonce()
         if not self.preauth:
             return self.plain.fill(nonce_bytes(nonce)), nonce
-        sec, usec = split_time(time.time())
-        plain = codec.encode(PAEncTSEnc(patimestamp=sec, pausec=usec))
-        cipher = crypto.encrypt(self.p.key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, plain, os.urandom)
+        cipher = seal_enc_timestamp(self.p.key, time.time(), os.urandom).cipher
         return self.templates.get(len(cipher)).fill(cipher, nonce_bytes(nonce)), nonce
 
     def check(self, reply: bytes, nonce: int) -> Outcome:
@@ -156,10 +154,7 @@ class TGSMaker:
         nonce = random_nonce()
         nb = nonce_bytes(nonce)
         tgt = self.p.tgt
-        cksum = crypto.make_checksum(tgt.key, KeyUsage.TGS_REQ_AUTH_CKSUM, self.body_tpl.fill(nb))
-        sec, usec = split_time(time.time())
-        auth = Authenticator(crealm=tgt.client.realm, cname=tgt.client.name, cusec=usec, ctime=sec, cksum=cksum,
-                             subkey=self.p.subkey)
+        auth = build_authenticator(tgt, time.time(), self.body_tpl.fill(nb), self.p.subkey)
         cipher = crypto.encrypt(tgt.key, KeyUsage.TGS_REQ_AUTH, codec.encode(auth), os.urandom)
         return self.templates.get(len(cipher)).fill(cipher, nb), nonce
 

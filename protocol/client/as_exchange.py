@@ -41,7 +41,7 @@ from protocol.messages.types import (
 )
 from protocol.principal import Principal
 
-__all__ = ["ASExchange", "DEFAULT_ETYPES", "ASOptions"]
+__all__ = ["ASExchange", "DEFAULT_ETYPES", "ASOptions", "seal_enc_timestamp"]
 
 # MIT 1.20's default permitted_enctypes order, without the weak ones.
 DEFAULT_ETYPES = (18, 17, 20, 19, 26, 25)
@@ -115,11 +115,8 @@ class ASExchange:
         return tuple(padata)
 
     def _padata(self, kdc_now: float) -> tuple[PAData, ...]:
-        """PA-ENC-TIMESTAMP (RFC 4120 section 5.2.7.2) with the key ETYPE-INFO2 told us to use."""
-        key = self.preauth_key
-        sec, usec = split_time(kdc_now)
-        plain = codec.encode(PAEncTSEnc(patimestamp=sec, pausec=usec))
-        enc = EncryptedData(key.keytype, crypto.encrypt(key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, plain, self.rng))
+        """PA-ENC-TIMESTAMP with the key ETYPE-INFO2 told us to use."""
+        enc = seal_enc_timestamp(self.preauth_key, kdc_now, self.rng)
         return (PAData(PADataType.PA_ENC_TIMESTAMP, codec.encode(enc)),) + self._base_padata()
 
     # -- replies ---------------------------------------------------------------------
@@ -188,6 +185,13 @@ class ASExchange:
         offset = split_time(self.offset) if self.skew_retried else None
         client = Principal.from_name(rep.cname, rep.crealm)
         return creds_from_reply(client, rep.ticket, ticket_bytes(rep.ticket), enc, kdc_offset=offset)
+
+
+def seal_enc_timestamp(key: EncryptionKey, kdc_now: float, rng: Rng) -> EncryptedData:
+    """PA-ENC-TS-ENC of ``kdc_now`` encrypted in the client's long-term key (RFC 4120 section 5.2.7.2)."""
+    sec, usec = split_time(kdc_now)
+    plain = codec.encode(PAEncTSEnc(patimestamp=sec, pausec=usec))
+    return EncryptedData(key.keytype, crypto.encrypt(key, KeyUsage.AS_REQ_PA_ENC_TIMESTAMP, plain, rng))
 
 
 def _usable_etypes(wanted: tuple[int, ...], keys: KeySource) -> tuple[int, ...]:
