@@ -62,4 +62,4 @@ def save_ccache(name: str | os.PathLike, creds: Sequence[Creds], principal: Prin
 def load_ccache(name: str | os.PathLike) -> tuple[Principal, list[Creds]]:
     """The default principal and the tickets (config entries skipped) of a FILE ccache."""
     cc = parse_ccache(_path(name).read_bytes())
-    return cc.primary_principal, [credential_to_creds(c, cc.kdc_offset) for c in cc.credentials if not c.is_config]
+    return cc.primary_principal, [credential_to_creds(c, cc.kdc_offset) for c in cc.tickets()]
