@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
+import time
 
 import pytest
 
@@ -79,8 +81,7 @@ def test_service_ticket_accepted_by_our_acceptor(client, realm):
     assert tkt.server == Principal.parse(SERVICE, realm.realm)
     builder = client.ap_req(tkt)
     keys = parse_keytab((realm.dir / "service.keytab").read_bytes())
-    import time
-    acc = accept_ap_req(builder.request(), keys, now=time.time(), replay_cache=ReplayCache(), rng=__import__("os").urandom)
+    acc = accept_ap_req(builder.request(), keys, now=time.time(), replay_cache=ReplayCache(), rng=os.urandom)
     assert acc.client == tkt.client and acc.session_key == tkt.key
     builder.receive_ap_rep(acc.ap_rep)
 
