@@ -109,14 +109,18 @@ class FakeStore(PrincipalStore):
 
 
 class FakeMasterKey:
-    """XOR "sealing" with a fixed pad: enough to prove the KDC unseals what it uses, and counts it."""
+    """XOR "sealing" with a fixed pad: enough to prove the KDC unseals what it uses, and counts it.
+
+    ``seal``/``unseal`` have kdc.masterkey.MasterKey's signatures, so kpasswd and the admin
+    code can take it too.
+    """
 
     PAD = 0x5A
 
     def __init__(self) -> None:
         self.unseals = 0
 
-    def seal(self, kvno: int, key: EncryptionKey, **kw) -> StoredKey:
+    def seal(self, principal: Principal, kvno: int, key: EncryptionKey, **kw) -> StoredKey:
         return StoredKey(kvno=kvno, enctype=key.keytype, sealed=bytes(b ^ self.PAD for b in key.keyvalue), mkvno=1, **kw)
 
     def unseal(self, principal: Principal, stored: StoredKey) -> EncryptionKey:
@@ -180,7 +184,7 @@ class CoreRealm:
         return Principal.parse(name, default_realm=self.realm)
 
     def _add(self, principal: Principal, keys: dict[int, EncryptionKey], kvno: int, attrs: int, **fields) -> PrincipalEntry:
-        stored = tuple(self.master_key.seal(kvno, k) for k in keys.values())
+        stored = tuple(self.master_key.seal(principal, kvno, k) for k in keys.values())
         entry = PrincipalEntry(principal=principal, attributes=attrs, kvno=kvno, keys=stored, **fields)
         self.store.entries[principal] = entry
         return entry
@@ -214,7 +218,7 @@ class CoreRealm:
         """New random keys at kvno+1 (old ones kept, as kdcadmin cpw -keepold)."""
         p = self.principal(name)
         entry = self.store.entries[p]
-        new = tuple(self.master_key.seal(entry.kvno + 1, random_key(k.enctype, self.rng)) for k in entry.keys_for_kvno())
+        new = tuple(self.master_key.seal(p, entry.kvno + 1, random_key(k.enctype, self.rng)) for k in entry.keys_for_kvno())
         keys = (entry.keys if keep_old else ()) + new
         return self.update(name, kvno=entry.kvno + 1, keys=keys)
 

@@ -271,7 +271,7 @@ def test_checksum_must_be_keyed_and_right(realm, tgt, cksum, code):
 def test_tgt_from_a_wrong_key(realm, tgt):
     """After the krbtgt key is replaced at the same kvno, the TGT no longer decrypts: BAD_INTEGRITY."""
     entry = realm.store.entries[realm.krbtgt]
-    realm.update("krbtgt/EXAMPLE.TEST", keys=tuple(realm.master_key.seal(1, random_key(k.enctype, realm.rng))
+    realm.update("krbtgt/EXAMPLE.TEST", keys=tuple(realm.master_key.seal(realm.krbtgt, 1, random_key(k.enctype, realm.rng))
                                                    for k in entry.keys))
     assert error_of(realm, realm.tgs_req(tgt, SVC)).code == ErrorCode.KRB_AP_ERR_BAD_INTEGRITY
 

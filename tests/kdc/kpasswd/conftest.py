@@ -21,21 +21,6 @@ from tests.kdc.kpasswd.client import KpasswdClient, Reply
 from tests.support.kdccore import CoreRealm, KDCErrorReply, seeded_rng
 
 
-class SealingMasterKey:
-    """kdccore's FakeMasterKey behind the real MasterKey's seal/unseal signatures."""
-
-    def __init__(self, fake) -> None:
-        self.fake = fake
-        self.seals = 0
-
-    def unseal(self, principal, stored):
-        return self.fake.unseal(principal, stored)
-
-    def seal(self, principal, kvno, key, *, salt_type=0, salt=None):
-        self.seals += 1
-        return self.fake.seal(kvno, key, salt_type=salt_type, salt=salt)
-
-
 @dataclass
 class KpasswdRealm:
     core: CoreRealm
@@ -82,7 +67,7 @@ def make_kpasswd_realm() -> KpasswdRealm:
     core.add_service("kadmin/changepw", attrs=Attr.PWCHANGE_SERVICE | Attr.DISALLOW_TGT_BASED)
     core.add_user("alice", "alice-old-pw")
     core.add_user("bob", "bob-old-pw")
-    ctx = KpasswdContext(core.config, core.store, SealingMasterKey(core.master_key), seeded_rng(3),
+    ctx = KpasswdContext(core.config, core.store, core.master_key, seeded_rng(3),
                          lambda: core.now, ReplayCache(300))
     return KpasswdRealm(core, ctx)
 
