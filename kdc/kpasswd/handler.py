@@ -31,8 +31,9 @@ from kdc.config import Config
 from kdc.db.errors import StoreError
 from kdc.db.model import StoredKey
 from kdc.db.store import PrincipalStore
+from kdc.exchange.context import MasterKey
 from kdc.exchange.reply import build_krb_error
-from kdc.keys import BOOKKEEPING_SET, NoKeysToChange, change_password
+from kdc.keys import BOOKKEEPING_SET, KeySealer, NoKeysToChange, change_password
 from kdc.kpasswd import session as sess
 from kdc.kpasswd.errors import (
     AccessDenied,
@@ -53,19 +54,14 @@ from protocol.crypto import Rng
 from protocol.errors import DecodeError
 from protocol.messages import codec
 from protocol.messages.ext_types import ChangePasswdData
-from protocol.messages.types import APReq, EncryptionKey, HostAddress
+from protocol.messages.types import APReq, HostAddress
 from protocol.principal import Principal
 
 __all__ = ["KpasswdContext", "KpasswdAudit", "handle_kpasswd", "changepw_principal", "build_error_reply"]
 
 
-class KeyStore(Protocol):
-    """The part of ``kdc.masterkey.MasterKey`` kpasswd uses."""
-
-    def unseal(self, principal: Principal, stored: StoredKey) -> EncryptionKey: ...
-
-    def seal(self, principal: Principal, kvno: int, key: EncryptionKey, *,
-             salt_type: int = ..., salt: bytes | None = ...) -> StoredKey: ...
+class KeyStore(MasterKey, KeySealer, Protocol):
+    """The part of ``kdc.masterkey.MasterKey`` kpasswd uses: the exchange's unseal and the key change's seal."""
 
 
 Offload = Callable[[Callable[[], Any]], Awaitable[Any]]
