@@ -49,11 +49,11 @@ async def _try(attempt: Attempt, request: bytes, resolver: Resolver | None) -> b
     # The caller's wait_for bounds the lookup and the exchange together.
     address = await async_resolve(attempt.kdc, resolver)
     if attempt.transport == "udp":
-        reply = await async_udp_exchange(attempt.kdc, request, address=address)
+        reply = await async_udp_exchange(address, request)
         kind = classify_reply(reply)
         if kind != "too_big":
             return None if kind == "unavailable" else reply
-    reply = await async_tcp_exchange(attempt.kdc, request, address=address)
+    reply = await async_tcp_exchange(address, request)
     return None if classify_reply(reply) == "unavailable" else reply
 
 
@@ -70,11 +70,10 @@ class _OneDatagram(asyncio.DatagramProtocol):
             self.reply.set_exception(exc)
 
 
-async def async_udp_exchange(kdc: KDCAddr, request: bytes, *, address: Address | None = None,
-                             resolver: Resolver | None = None) -> bytes:
-    """One datagram out, the first one back; the caller bounds the wait (lookup included)."""
+async def async_udp_exchange(address: Address, request: bytes) -> bytes:
+    """One datagram out to ``address`` (family, sockaddr), the first one back; the caller bounds the wait."""
     loop = asyncio.get_running_loop()
-    family, addr = address or await async_resolve(kdc, resolver)
+    family, addr = address
     transport, proto = await loop.create_datagram_endpoint(_OneDatagram, remote_addr=addr, family=family)
     try:
         transport.sendto(request)
@@ -83,10 +82,9 @@ async def async_udp_exchange(kdc: KDCAddr, request: bytes, *, address: Address |
         transport.close()
 
 
-async def async_tcp_exchange(kdc: KDCAddr, request: bytes, *, address: Address | None = None,
-                             resolver: Resolver | None = None) -> bytes:
-    """One framed request and reply over a fresh connection (RFC 4120 section 7.2.2)."""
-    family, addr = address or await async_resolve(kdc, resolver)
+async def async_tcp_exchange(address: Address, request: bytes) -> bytes:
+    """One framed request and reply over a fresh connection to ``address`` (RFC 4120 section 7.2.2)."""
+    family, addr = address
     # A numeric host: asyncio converts it without a lookup in its executor.
     reader, writer = await asyncio.open_connection(addr[0], addr[1], family=family)
     try:

@@ -112,12 +112,12 @@ def _try(attempt: Attempt, request: bytes, timeout: float, deadline: float, cloc
     address = resolve(attempt.kdc, timeout, resolver)
     timeout = _left(end, clock)
     if attempt.transport == "udp":
-        reply = udp_exchange(attempt.kdc, request, timeout, address=address)
+        reply = udp_exchange(address, request, timeout)
         kind = classify_reply(reply)
         if kind != "too_big":
             return None if kind == "unavailable" else reply
         timeout = _left(min(clock() + attempt.timeout, deadline), clock)
-    reply = tcp_exchange(attempt.kdc, request, timeout, address=address)
+    reply = tcp_exchange(address, request, timeout)
     return None if classify_reply(reply) == "unavailable" else reply
 
 
@@ -142,32 +142,22 @@ def _left(end: float, clock) -> float:
     return left
 
 
-def udp_exchange(kdc: KDCAddr, request: bytes, timeout: float, *, address: Address | None = None,
-                 resolver: Resolver | None = None) -> bytes:
-    """One datagram out, the first datagram from that address back, within ``timeout``.
-
-    ``address`` (family, sockaddr) skips the lookup of ``kdc.host``; else the lookup
-    counts against ``timeout`` too.
-    """
-    end = time.monotonic() + timeout
-    family, addr = address or resolve(kdc, timeout, resolver)
+def udp_exchange(address: Address, request: bytes, timeout: float) -> bytes:
+    """One datagram out to ``address`` (family, sockaddr), the first datagram from it back, within ``timeout``."""
+    family, addr = address
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(_left(end, time.monotonic))
+        sock.settimeout(timeout)
         sock.connect(addr)  # connected: only the KDC's datagrams, and ICMP refusals surface
         sock.send(request)
         return sock.recv(65535)
 
 
-def tcp_exchange(kdc: KDCAddr, request: bytes, timeout: float, *, address: Address | None = None,
-                 resolver: Resolver | None = None) -> bytes:
-    """One framed request, one framed reply (RFC 4120 section 7.2.2), all within ``timeout``.
-
-    ``address`` as for ``udp_exchange``.
-    """
+def tcp_exchange(address: Address, request: bytes, timeout: float) -> bytes:
+    """One framed request to ``address``, one framed reply (RFC 4120 section 7.2.2), all within ``timeout``."""
     end = time.monotonic() + timeout
-    family, addr = address or resolve(kdc, timeout, resolver)
+    family, addr = address
     with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.settimeout(_left(end, time.monotonic))
+        sock.settimeout(timeout)
         sock.connect(addr)
         sock.sendall(encode_frame(request))
         decoder = FrameDecoder(max_size=MAX_REPLY)
