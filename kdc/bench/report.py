@@ -28,6 +28,10 @@ def summarize(config: dict, results: list[dict]) -> dict:
     completed = sum(outcomes.values())
     answered = completed - outcomes.get("timeout", 0) - outcomes.get("io-error", 0)
     cpu = [r["cpu_user"] + r["cpu_sys"] for r in results]
+    errors = {k.split(":", 1)[1]: v for k, v in sorted(outcomes.items()) if k.startswith("KRB-ERROR:")}
+    replies = {k: v for k, v in sorted(outcomes.items()) if not k.startswith("KRB-ERROR:")}
+    if errors:
+        replies["KRB-ERROR"] = sum(errors.values())
     return {
         **config,
         "requests": completed,
@@ -36,10 +40,8 @@ def summarize(config: dict, results: list[dict]) -> dict:
         "requests_per_s": round(answered / wall, 1) if wall else 0.0,
         "latency_ms": {name: round(percentile(latencies, q) / 1000, 3)
                        for name, q in (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
-        "replies": {k: v for k, v in sorted(outcomes.items()) if not k.startswith("KRB-ERROR:")}
-        | ({"KRB-ERROR": sum(v for k, v in outcomes.items() if k.startswith("KRB-ERROR:"))}
-           if any(k.startswith("KRB-ERROR:") for k in outcomes) else {}),
-        "errors": {k.split(":", 1)[1]: v for k, v in sorted(outcomes.items()) if k.startswith("KRB-ERROR:")},
+        "replies": replies,
+        "errors": errors,
         "timeouts": outcomes.get("timeout", 0),
         "reconnects": sum(r.get("reconnects", 0) for r in results),
         "warmup_answered": sum(r.get("warmup_sent", 0) for r in results),
