@@ -18,7 +18,7 @@ import sys
 
 from kdc.bench.loop import TRANSPORTS, RunLimits, run_loop
 from kdc.bench.report import format_text, summarize, to_json
-from kdc.bench.scenarios import SCENARIOS, User, makers, prepare
+from kdc.bench.scenarios import SCENARIOS, User, kdc_sender, makers, prepare
 from kdc.client.krb5conf import KDCAddr, Krb5ConfError
 from protocol.client.errors import ClientError
 
@@ -120,8 +120,8 @@ def worker(index: int, args: argparse.Namespace, prepared, barrier, conn) -> Non
 
 def run(args: argparse.Namespace) -> dict:
     """Prepare (learn keys, TGTs), fork the workers, and merge their results."""
-    prepared = prepare(args.scenario, args.kdc_addr, args.realm, args.users, args.services,
-                       tcp=args.transport != "udp")
+    prepared = prepare(args.scenario, kdc_sender(args.kdc_addr, tcp=args.transport != "udp"), args.realm,
+                       args.users, args.services)
     n = args.processes
     if args.count is not None:
         n = max(1, min(n, args.count))

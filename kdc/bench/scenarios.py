@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from protocol import crypto
@@ -67,28 +68,36 @@ class Prepared:
 Outcome = str  # "AS-REP", "TGS-REP", "KRB-ERROR:<code>", "invalid"
 
 
-def learn(kdc: KDCAddr, realm: str, user: User, tcp: bool) -> tuple[Principal, EncryptionKey, Creds]:
+Send = Callable[[bytes], bytes]
+
+
+def kdc_sender(kdc: KDCAddr, tcp: bool = False) -> Send:
+    """``send(request) -> reply`` to ``kdc`` through the client library's transport."""
+    policy = TransportPolicy(timeout=2.0, deadline=15.0, tcp_only=tcp)
+    return lambda request: send_to_kdc(request, [kdc], policy)
+
+
+def learn(send: Send, realm: str, user: User) -> tuple[Principal, EncryptionKey, Creds]:
     """One real AS exchange with the client library: the user's working key and a TGT."""
     client = Principal.parse(user.name, realm)
     ex = ASExchange(client, PasswordKey(user.password), now=time.time(), rng=os.urandom,
                     options=ASOptions(lifetime=LIFETIME, etypes=ETYPES))
-    policy = TransportPolicy(timeout=2.0, deadline=15.0, tcp_only=tcp)
     out = ex.request()
     while isinstance(out, bytes):
-        out = ex.receive(send_to_kdc(out, [kdc], policy), now=time.time())
+        out = ex.receive(send(out), now=time.time())
     return client, ex.reply_key, out
 
 
-def prepare(scenario: str, kdc: KDCAddr, realm: str, users: list[User], services: list[str],
-            tcp: bool = False) -> list[Prepared]:
-    """Learn keys (and TGTs for ``tgs``) for every user; raises the client's typed errors."""
+def prepare(scenario: str, send: Send, realm: str, users: list[User], services: list[str]) -> list[Prepared]:
+    """Learn keys (and TGTs for ``tgs``) for every user through ``send`` (``kdc_sender``, or
+    an in-process path); raises the client's typed errors."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}")
     if scenario == "tgs" and not services:
         raise ValueError("the tgs scenario needs at least one --service")
     prepared = []
     for i, user in enumerate(users):
-        client, key, tgt = learn(kdc, realm, user, tcp)
+        client, key, tgt = learn(send, realm, user)
         service = Principal.parse(services[i % len(services)], realm) if services else None
         subkey = crypto.random_key(tgt.key.keytype, os.urandom) if scenario == "tgs" else None
         prepared.append(Prepared(client, key, tgt, service, subkey))

@@ -145,24 +145,13 @@ async def _serve_in_process(proto: KDCDatagramProtocol, requests: list[bytes]) -
 def _make_requests(scenario: str, proto: KDCDatagramProtocol, loop: asyncio.AbstractEventLoop,
                    realm: str, user: str, service: str, n: int) -> tuple[list[bytes], Any]:
     """``n`` unique requests of ``scenario`` for ``user`` (its key and TGT learnt through ``proto``)."""
-    from kdc.bench.scenarios import User, check_kdc_rep, makers  # noqa: F401
-    from kdc.bench.scenarios import Prepared
-    from protocol import crypto
-    from protocol.client import ASExchange, ASOptions, PasswordKey
-    from protocol.principal import Principal
-    from kdc.bench.scenarios import ETYPES, LIFETIME
+    from kdc.bench.scenarios import User, makers, prepare
+
+    def send(request: bytes) -> bytes:
+        return loop.run_until_complete(_serve_in_process(proto, [request]))[1][0]
 
     name, _, password = user.partition(":")
-    client = Principal.parse(name, realm)
-    ex = ASExchange(client, PasswordKey(password), now=time.time(), rng=os.urandom,
-                    options=ASOptions(lifetime=LIFETIME, etypes=ETYPES))
-    out = ex.request()
-    while isinstance(out, bytes):
-        _, replies = loop.run_until_complete(_serve_in_process(proto, [out]))
-        out = ex.receive(replies[0], now=time.time())
-    svc = Principal.parse(service, realm)
-    subkey = crypto.random_key(out.key.keytype, os.urandom) if scenario == "tgs" else None
-    maker = makers(scenario, [Prepared(client, ex.reply_key, out, svc, subkey)], realm)[0]
+    maker = makers(scenario, prepare(scenario, send, realm, [User(name, password)], [service]), realm)[0]
     made = [maker.make() for _ in range(n)]
     return [m[0] for m in made], (maker, [m[1] for m in made])
 
