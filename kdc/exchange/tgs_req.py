@@ -99,8 +99,7 @@ def check_authenticator(snap: TgsSnapshot, now: float, skew: int) -> None:
 
 def check_tgt_times(tgt: EncTicketPart, now: float, skew: int) -> None:
     """The TGT must have started and not ended, within the skew (RFC 4120 3.2.3, MIT rd_req)."""
-    start = tgt.starttime if tgt.starttime is not None else tgt.authtime
-    if start - skew > now:
+    if tgt.start - skew > now:
         raise errors.TktNotYetValid("TKT_NYV")
     if now - skew > tgt.endtime:
         raise errors.TktExpired("TKT_EXPIRED")
@@ -133,8 +132,7 @@ def check_tgs_constraints(snap: TgsSnapshot, now: int) -> None:
     rules.check_tgt_flag_rules(options, tgt.flags)
     if tgt.flags & TicketFlag.INVALID and not options & KDCOption.VALIDATE:
         raise errors.TktNotYetValid("TICKET NOT VALID")
-    start = tgt.starttime if tgt.starttime is not None else tgt.authtime
-    if options & KDCOption.VALIDATE and start > now:
+    if options & KDCOption.VALIDATE and tgt.start > now:
         raise errors.TktNotYetValid("NOT_YET_VALID")
     if options & KDCOption.RENEW and (tgt.renew_till is None or now > tgt.renew_till):
         raise errors.TktExpired("TKT_EXPIRED", detail="renewable lifetime is over")
@@ -218,8 +216,7 @@ def _endtime(snap: TgsSnapshot, config: Config, start: int) -> int:
     body, tgt = snap.request.req_body, snap.tgt
     if body.kdc_options & KDCOption.RENEW:
         # Same lifetime as the ticket renewed, never past its renew-till (RFC 4120 3.3.3.1).
-        old_start = tgt.starttime if tgt.starttime is not None else tgt.authtime
-        return compute_endtime(start, tgt.renew_till, (tgt.endtime - old_start,))
+        return compute_endtime(start, tgt.renew_till, (tgt.endtime - tgt.start,))
     client_life = snap.client.max_life if snap.client is not None else None
     lives = (client_life, snap.server.max_life, config.tickets.max_life)
     return compute_endtime(start, body.till, lives, cap=tgt.endtime)

@@ -140,8 +140,7 @@ def _check_times(part: EncTicketPart, auth: Authenticator, now: float, skew: int
     """RFC 4120 section 3.2.3: authenticator within the skew, ticket valid now (with skew), not invalid."""
     if abs(auth.ctime + auth.cusec / 1e6 - now) > skew:
         raise KerberosError(ErrorCode.KRB_AP_ERR_SKEW, "authenticator time outside the clock skew")
-    start = part.starttime if part.starttime is not None else part.authtime
-    if start - skew > now or part.flags & TicketFlag.INVALID:
+    if part.start - skew > now or part.flags & TicketFlag.INVALID:
         raise KerberosError(ErrorCode.KRB_AP_ERR_TKT_NYV, "ticket not yet valid")
     if now - skew > part.endtime:
         raise KerberosError(ErrorCode.KRB_AP_ERR_TKT_EXPIRED, "ticket expired")

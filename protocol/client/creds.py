@@ -42,10 +42,14 @@ class Creds:
         """``now`` on the KDC's clock: the local time plus ``kdc_offset``, when one was measured."""
         return now + self.kdc_offset[0] + self.kdc_offset[1] / 1_000_000 if self.kdc_offset else now
 
+    @property
+    def start(self) -> int:
+        """When the ticket becomes valid: starttime, or authtime when absent (RFC 4120 5.3)."""
+        return self.authtime if self.starttime is None else self.starttime
+
     def valid_at(self, now: float) -> bool:
         """True when ``now`` lies in [starttime, endtime)."""
-        start = self.starttime if self.starttime is not None else self.authtime
-        return start <= now < self.endtime
+        return self.start <= now < self.endtime
 
 
 def creds_from_reply(client: Principal, ticket: Ticket, ticket_bytes: bytes, enc: EncKDCRepPart,

@@ -84,7 +84,7 @@ class TGSExchange:
         if opts.kdc_options & KDCOption.RENEW and not opts.lifetime:
             # The original lifetime again (MIT's kinit -R): asking for renew-till itself
             # would make the KDC end the ticket there and drop its RENEWABLE flag.
-            lifetime = self.tgt.endtime - (self.tgt.starttime or self.tgt.authtime)
+            lifetime = self.tgt.endtime - self.tgt.start
             till = min(start + lifetime, self.tgt.renew_till or start + lifetime)
         rtime = None
         if kdc_options & KDCOption.RENEWABLE:

@@ -166,6 +166,11 @@ class EncTicketPart:
     caddr: tuple[HostAddress, ...] | None = None
     authorization_data: AuthorizationData | None = None
 
+    @property
+    def start(self) -> int:
+        """When the ticket becomes valid: starttime, or authtime when absent (RFC 4120 5.3)."""
+        return self.authtime if self.starttime is None else self.starttime
+
 
 @dataclass(frozen=True, slots=True)
 class KDCReqBody:

@@ -62,3 +62,16 @@ def test_classes_are_final():
 
         class Tagged(t.PAData):
             pass
+
+
+def test_ticket_start_is_starttime_else_authtime():
+    """EncTicketPart.start: starttime when present (even 0), authtime when absent (RFC 4120 5.3)."""
+    from protocol.messages import EncryptionKey, EncTicketPart, PrincipalName, TransitedEncoding
+
+    def part(starttime):
+        return EncTicketPart(flags=0, key=EncryptionKey(18, bytes(32)), crealm="R", cname=PrincipalName(1, ("a",)),
+                             transited=TransitedEncoding(1, b""), authtime=100, endtime=200, starttime=starttime)
+
+    assert part(None).start == 100
+    assert part(150).start == 150
+    assert part(0).start == 0
