@@ -95,9 +95,8 @@ class FakeStore(PrincipalStore):
 
     async def record_success(self, principal: Principal, when: int) -> None:
         self.successes.append((principal, when))
-        entry = self.entries.get(principal)
-        if entry is not None and (entry.last_success is None or entry.last_success < when):
-            self.entries[principal] = replace(entry, last_success=when)  # never back (PrincipalStore)
+        if principal in self.entries:
+            self.entries[principal] = replace(self.entries[principal], last_success=when)
 
     async def record_failure(self, principal: Principal, when: int) -> None:
         self.failures.append((principal, when))
