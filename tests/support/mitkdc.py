@@ -21,6 +21,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -328,3 +329,50 @@ def mit_realm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MITRealm]:
     realm = MITRealm(tmp_path_factory.mktemp("mitkdc"))
     with realm:
         yield realm
+
+
+class UDPRelay:
+    """A loopback UDP relay in front of a KDC that records every datagram it forwards, as
+    ("request", bytes) and ("reply", bytes) in ``log`` (MIT's tools talk to ``port``)."""
+
+    def __init__(self, kdc_port: int) -> None:
+        self.kdc = ("127.0.0.1", kdc_port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.log: list[tuple[str, bytes]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def replies(self) -> list[bytes]:
+        return [data for direction, data in self.log if direction == "reply"]
+
+    def __enter__(self) -> UDPRelay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                request, client = self.sock.recvfrom(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+                upstream.settimeout(5)
+                upstream.sendto(request, self.kdc)
+                reply = upstream.recv(65536)
+            self.log.append(("request", request))
+            self.log.append(("reply", reply))
+            self.sock.sendto(reply, client)

@@ -8,8 +8,6 @@ must name the same session key.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,44 +17,11 @@ from protocol.constants import KeyUsage
 from protocol.keytab import parse_keytab
 from protocol.messages.codec import decode, peek_application_tag
 from protocol.messages.types import EncKDCRepPart, EncryptedData, EncryptionKey, EncTicketPart, KDCRep
-from tests.support.mitkdc import MITRealm
+from tests.support.mitkdc import MITRealm, UDPRelay
 
 ENCTYPES = ["aes256-cts-hmac-sha1-96", "aes128-cts-hmac-sha1-96", "aes256-cts-hmac-sha384-192",
             "aes128-cts-hmac-sha256-128", "camellia256-cts-cmac", "camellia128-cts-cmac", "arcfour-hmac"]
 PASSWORD = "Interop-Pa55word"
-
-
-class UdpRecorder:
-    """A loopback UDP relay in front of the KDC that keeps every reply it forwards."""
-
-    def __init__(self, kdc_port: int) -> None:
-        self.kdc = ("127.0.0.1", kdc_port)
-        self.replies: list[bytes] = []
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                request, client = self.sock.recvfrom(65536)
-            except TimeoutError:
-                continue
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
-                upstream.settimeout(5)
-                upstream.sendto(request, self.kdc)
-                reply = upstream.recv(65536)
-            self.replies.append(reply)
-            self.sock.sendto(reply, client)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +32,8 @@ def realm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MITRealm]:
 
 
 @pytest.fixture
-def recorder(realm: MITRealm) -> Iterator[UdpRecorder]:
-    rec = UdpRecorder(realm.port)
+def recorder(realm: MITRealm) -> Iterator[UDPRelay]:
+    rec = UDPRelay(realm.port)
     yield rec
     rec.close()
 
