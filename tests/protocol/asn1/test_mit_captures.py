@@ -9,40 +9,18 @@ password with the salt from MIT's ETYPE-INFO2.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from protocol import crypto
 from protocol.constants import ErrorCode, KeyUsage, MessageType, PADataType
-from protocol.keytab import parse_keytab
 from protocol.messages import ext_types as x
 from protocol.messages import reference as ref
 from protocol.messages import types as t
+from tests.support.mitcaptures import CAPTURES, DATA, META, keytab_key, raw
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "mit"
-META = json.loads((DATA / "capture.json").read_text())
 REALM = META["realm"]
 # capture-mit configures kinit with these enctypes, in this order.
 CLIENT_ETYPES = tuple(crypto.parse_enctype(name) for name in META["client_enctypes"])
-
-CAPTURES = {
-    "as-req-no-preauth": t.KDCReq,
-    "krb-error-preauth-required": t.KRBError,
-    "as-req-enc-timestamp": t.KDCReq,
-    "as-rep": t.KDCRep,
-    "tgs-req": t.KDCReq,
-    "tgs-rep": t.KDCRep,
-    "tgs-req-unknown-service": t.KDCReq,
-    "krb-error-unknown-service": t.KRBError,
-    "tgs-req-unknown-service-no-canon": t.KDCReq,
-    "krb-error-unknown-service-no-canon": t.KRBError,
-}
-
-
-def raw(name: str) -> bytes:
-    return (DATA / f"{name}.der").read_bytes()
 
 
 def msg(name: str):
@@ -52,13 +30,6 @@ def msg(name: str):
 def padata(message, padata_type: int) -> bytes:
     (value,) = [p.padata_value for p in message.padata if p.padata_type == padata_type]
     return value
-
-
-def keytab_key(principal: str, etype: int) -> t.EncryptionKey:
-    for entry in parse_keytab((DATA / "keys.keytab").read_bytes()):
-        if str(entry.principal) == principal and entry.key.keytype == etype:
-            return entry.key
-    raise LookupError(f"no {etype} key for {principal} in the capture keytab")
 
 
 def test_capture_list_matches_files() -> None:

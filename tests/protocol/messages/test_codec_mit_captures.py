@@ -9,35 +9,14 @@ decrypting with keys from MIT's keytab and the user's password.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from protocol import crypto
 from protocol.constants import KeyUsage, PADataType
-from protocol.keytab import parse_keytab
 from protocol.messages import codec, reference
 from protocol.messages import types as t
-
-DATA = Path(__file__).resolve().parents[2] / "data" / "mit"
-META = json.loads((DATA / "capture.json").read_text())
-OUTER = {name: cls for name, cls in (
-    ("as-req-no-preauth", t.KDCReq),
-    ("krb-error-preauth-required", t.KRBError),
-    ("as-req-enc-timestamp", t.KDCReq),
-    ("as-rep", t.KDCRep),
-    ("tgs-req", t.KDCReq),
-    ("tgs-rep", t.KDCRep),
-    ("tgs-req-unknown-service", t.KDCReq),
-    ("krb-error-unknown-service", t.KRBError),
-    ("tgs-req-unknown-service-no-canon", t.KDCReq),
-    ("krb-error-unknown-service-no-canon", t.KRBError),
-)}
-
-
-def raw(name: str) -> bytes:
-    return (DATA / f"{name}.der").read_bytes()
+from tests.support.mitcaptures import CAPTURES as OUTER
+from tests.support.mitcaptures import META, keytab_key, raw
 
 
 def same(octets: bytes, cls: type) -> object:
@@ -51,13 +30,6 @@ def same(octets: bytes, cls: type) -> object:
 def padata(items: tuple[t.PAData, ...], padata_type: int) -> bytes:
     (value,) = [p.padata_value for p in items if p.padata_type == padata_type]
     return value
-
-
-def keytab_key(principal: str, etype: int) -> t.EncryptionKey:
-    for entry in parse_keytab((DATA / "keys.keytab").read_bytes()):
-        if str(entry.principal) == principal and entry.key.keytype == etype:
-            return entry.key
-    raise LookupError(principal)
 
 
 def test_captures_are_the_ones_listed() -> None:
