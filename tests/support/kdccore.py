@@ -17,7 +17,6 @@ Other engineers may use it for anything that needs a KDC core without the servic
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass, field, replace
 
 from kdc.config import Config
@@ -49,6 +48,7 @@ from protocol.messages import (
     peek_application_tag,
 )
 from protocol.principal import Principal
+from tests.support.rng import seeded_rng
 
 REALM = "EXAMPLE.TEST"
 DEFAULT_ETYPES = (18, 17, 20, 19)
@@ -126,12 +126,6 @@ class FakeMasterKey:
     def unseal(self, principal: Principal, stored: StoredKey) -> EncryptionKey:
         self.unseals += 1
         return EncryptionKey(stored.enctype, bytes(b ^ self.PAD for b in stored.sealed))
-
-
-def seeded_rng(seed: int = 1):
-    """A deterministic ``rng(n)`` for tests (never for real keys)."""
-    r = random.Random(seed)
-    return lambda n: r.randbytes(n)
 
 
 @dataclass

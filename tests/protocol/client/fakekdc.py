@@ -7,7 +7,6 @@ tamper with any field of the reply (nonce, names, times) to prove the client's c
 from __future__ import annotations
 
 import dataclasses
-import random
 
 from protocol import crypto
 from protocol.client import ASExchange, ASOptions, Creds, PasswordKey
@@ -31,15 +30,11 @@ from protocol.messages.types import (
     TransitedEncoding,
 )
 from protocol.principal import Principal
+from tests.support.rng import seeded_rng
 
 REALM = "EXAMPLE.TEST"
 AES256 = 18
 AES128 = 17
-
-
-def seeded_rng(seed: int = 1):
-    gen = random.Random(seed)
-    return lambda n: gen.randbytes(n)
 
 
 class FakeKDC:

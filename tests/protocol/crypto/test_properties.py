@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -10,15 +9,11 @@ from hypothesis import strategies as st
 from protocol import crypto
 from protocol.errors import IntegrityError
 from protocol.messages.types import Checksum, EncryptionKey
+from tests.support.rng import seeded_rng
 
 ETYPES = st.sampled_from([row.etype for row in crypto.ENCTYPES])
 USAGES = st.integers(min_value=0, max_value=2**31 - 1)
 PLAINTEXT = st.binary(max_size=300)
-
-
-def seeded_rng(seed: int):
-    r = random.Random(seed)
-    return lambda n: r.randbytes(n)
 
 
 @st.composite
