@@ -21,7 +21,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,27 +31,12 @@ from typing import Any
 import pytest
 
 from tests.support.realm import TestRealm, build_realm
+from tests.support.realm import free_port as free_udp_tcp_port
 
 KDCD = [sys.executable, "-m", "kdc.service.main"]
 START_TIMEOUT = 60.0
 USERS = {"alice": "alice-Pass-1", "bob": "bob-Pass-2", "carol": "carol-Pass-3"}
 SERVICES = ["host/server.test", "HTTP/www.test"]
-
-
-def free_udp_tcp_port(host: str = "127.0.0.1") -> int:
-    """A port free for both UDP and TCP on ``host`` a moment ago (kinit uses both on one port)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for _ in range(50):
-        with socket.socket(family, socket.SOCK_STREAM) as tcp:
-            tcp.bind((host, 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(family, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind((host, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free UDP+TCP port")
 
 
 @dataclass

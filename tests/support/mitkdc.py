@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 # A port free for both TCP and UDP on 127.0.0.1 (krb5kdc listens on both); one implementation.
-from tests.support.kdcd import free_udp_tcp_port as free_port
+from tests.support.realm import free_port
 
 __all__ = ["MITRealm", "MITRealmError", "mit_realm", "DEFAULT_SUPPORTED_ENCTYPES", "free_port"]
 

@@ -32,11 +32,20 @@ from tests.support.softhsm import SoftHSMToken, make_token
 KDCADMIN = [sys.executable, "-m", "kdc.admin.main"]
 
 
-def free_port() -> int:
-    """A TCP port that was free a moment ago on 127.0.0.1 (also try UDP with it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free for both UDP and TCP on ``host`` a moment ago (kinit uses both on one port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for _ in range(50):
+        with socket.socket(family, socket.SOCK_STREAM) as tcp:
+            tcp.bind((host, 0))
+            port = tcp.getsockname()[1]
+            with socket.socket(family, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind((host, port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no free UDP+TCP port")
 
 
 def _toml_list(items: list[str]) -> str:
